@@ -1,0 +1,150 @@
+"""Repositories over the in-memory tables of one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+from adapters.memory.store import Tables
+from domain.errors import EmailTaken, SlugTaken, UsernameTaken
+from domain.model import (
+    Article,
+    ArticleId,
+    Comment,
+    CommentId,
+    NewArticle,
+    NewComment,
+    NewUser,
+    User,
+    UserId,
+)
+
+
+class InMemoryUserRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def _check_unique(self, user: User) -> None:
+        for other in self._t.users.values():
+            if other.id == user.id:
+                continue
+            if other.username == user.username:
+                raise UsernameTaken()
+            if other.email == user.email:
+                raise EmailTaken()
+
+    async def add(self, user: NewUser) -> User:
+        created = User(
+            id=0, username=user.username, email=user.email, password_hash=user.password_hash
+        )
+        self._check_unique(created)
+        created = replace(created, id=self._t.new_id("users"))
+        self._t.users[created.id] = created
+        return created
+
+    async def get(self, user_id: UserId) -> User | None:
+        return self._t.users.get(user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self._t.users.values() if u.email == email), None)
+
+    async def get_by_username(self, username: str) -> User | None:
+        return next((u for u in self._t.users.values() if u.username == username), None)
+
+    async def update(self, user: User) -> User:
+        self._check_unique(user)
+        self._t.users[user.id] = user
+        return user
+
+
+class InMemoryFollowRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, follower_id: UserId, followee_id: UserId) -> None:
+        self._t.follows.add((follower_id, followee_id))
+
+    async def remove(self, follower_id: UserId, followee_id: UserId) -> None:
+        self._t.follows.discard((follower_id, followee_id))
+
+
+class InMemoryArticleRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    def _slug_owner(self, slug: str) -> Article | None:
+        return next((a for a in self._t.articles.values() if a.slug == slug), None)
+
+    async def add(self, article: NewArticle) -> Article:
+        if self._slug_owner(article.slug) is not None:
+            raise SlugTaken(article.slug)
+        created = Article(
+            id=self._t.new_id("articles"),
+            slug=article.slug,
+            title=article.title,
+            description=article.description,
+            body=article.body,
+            tags=article.tags,
+            author_id=article.author_id,
+            created_at=article.created_at,
+            updated_at=article.created_at,
+        )
+        self._t.articles[created.id] = created
+        return created
+
+    async def get_by_slug(self, slug: str) -> Article | None:
+        return self._slug_owner(slug)
+
+    async def slugs_like(self, base: str) -> Collection[str]:
+        return {
+            a.slug
+            for a in self._t.articles.values()
+            if a.slug == base or a.slug.startswith(base + "-")
+        }
+
+    async def update(self, article: Article) -> Article:
+        owner = self._slug_owner(article.slug)
+        if owner is not None and owner.id != article.id:
+            raise SlugTaken(article.slug)
+        self._t.articles[article.id] = article
+        return article
+
+    async def delete(self, article_id: ArticleId) -> None:
+        self._t.articles.pop(article_id, None)
+        self._t.favorites = {f for f in self._t.favorites if f[1] != article_id}
+        self._t.comments = {
+            cid: c for cid, c in self._t.comments.items() if c.article_id != article_id
+        }
+
+
+class InMemoryFavoriteRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, user_id: UserId, article_id: ArticleId) -> None:
+        self._t.favorites.add((user_id, article_id))
+
+    async def remove(self, user_id: UserId, article_id: ArticleId) -> None:
+        self._t.favorites.discard((user_id, article_id))
+
+
+class InMemoryCommentRepository:
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    async def add(self, comment: NewComment) -> Comment:
+        created = Comment(
+            id=self._t.new_id("comments"),
+            article_id=comment.article_id,
+            author_id=comment.author_id,
+            body=comment.body,
+            created_at=comment.created_at,
+        )
+        self._t.comments[created.id] = created
+        return created
+
+    async def get(self, comment_id: CommentId) -> Comment | None:
+        return self._t.comments.get(comment_id)
+
+    async def delete(self, comment_id: CommentId) -> None:
+        self._t.comments.pop(comment_id, None)

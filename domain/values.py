@@ -1,0 +1,145 @@
+"""Value objects: each parses raw input into a valid value or raises `InvalidValue`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from domain.errors import ValidationFailed
+
+BLANK = "can't be blank"
+
+USERNAME_MAX = 64
+EMAIL_MAX = 254
+PASSWORD_MIN_ON_UPDATE = 8
+PASSWORD_MAX = 256
+BIO_MAX = 2_000
+IMAGE_MAX = 2_048
+TITLE_MAX = 256
+DESCRIPTION_MAX = 1_024
+BODY_MAX = 100_000
+TAG_MAX = 64
+TAGS_PER_ARTICLE_MAX = 20
+COMMENT_MAX = 20_000
+
+_USERNAME = re.compile(r"^[\w.\-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class InvalidValue(ValueError):
+    """A single field's value is not acceptable; the message is user-facing."""
+
+
+def _required(raw: str | None, *, max_length: int, strip: bool = True) -> str:
+    if raw is None or not raw.strip():
+        raise InvalidValue(BLANK)
+    value = raw.strip() if strip else raw
+    if len(value) > max_length:
+        raise InvalidValue(f"is too long (maximum is {max_length} characters)")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Username:
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Username:
+        value = _required(raw, max_length=USERNAME_MAX)
+        if not _USERNAME.fullmatch(value):
+            raise InvalidValue("may contain only letters, digits, '.', '_' and '-'")
+        return cls(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    value: str
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Email:
+        value = _required(raw, max_length=EMAIL_MAX)
+        if not _EMAIL.fullmatch(value):
+            raise InvalidValue("is invalid")
+        return cls(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Password:
+    """A plain-text password on its way to the hasher; never stored or logged."""
+
+    value: str
+
+    def __repr__(self) -> str:
+        return "Password(***)"
+
+    @classmethod
+    def parse(cls, raw: str | None, *, min_length: int = 1) -> Password:
+        if raw is None or not raw.strip():
+            raise InvalidValue(BLANK)
+        if len(raw) < min_length:
+            raise InvalidValue(f"is too short (minimum is {min_length} characters)")
+        if len(raw) > PASSWORD_MAX:
+            raise InvalidValue(f"is too long (maximum is {PASSWORD_MAX} characters)")
+        return cls(raw)
+
+
+def optional_text(raw: str | None, *, max_length: int) -> str | None:
+    """Bio and image: blank becomes null, as the contract asks."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > max_length:
+        raise InvalidValue(f"is too long (maximum is {max_length} characters)")
+    return raw
+
+
+def title(raw: str | None) -> str:
+    return _required(raw, max_length=TITLE_MAX)
+
+
+def description(raw: str | None) -> str:
+    return _required(raw, max_length=DESCRIPTION_MAX)
+
+
+def body(raw: str | None) -> str:
+    return _required(raw, max_length=BODY_MAX, strip=False)
+
+
+def comment_body(raw: str | None) -> str:
+    return _required(raw, max_length=COMMENT_MAX, strip=False)
+
+
+def tag_list(raw: Iterable[str]) -> tuple[str, ...]:
+    """Trim, drop blanks, deduplicate and sort: the contract returns tags sorted."""
+    tags = {tag.strip() for tag in raw if tag.strip()}
+    too_long = [tag for tag in tags if len(tag) > TAG_MAX]
+    if too_long:
+        raise InvalidValue(f"tags are limited to {TAG_MAX} characters")
+    if len(tags) > TAGS_PER_ARTICLE_MAX:
+        raise InvalidValue(f"is limited to {TAGS_PER_ARTICLE_MAX} tags")
+    return tuple(sorted(tags))
+
+
+T = TypeVar("T")
+
+
+class FieldErrors:
+    """Collects every failing field so a 422 reports all of them, not only the first."""
+
+    def __init__(self) -> None:
+        self._errors: dict[str, list[str]] = {}
+
+    def parse(self, field: str, parser: Callable[[], T]) -> T | None:
+        try:
+            return parser()
+        except InvalidValue as error:
+            self.add(field, str(error))
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self._errors.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self._errors:
+            raise ValidationFailed(self._errors)

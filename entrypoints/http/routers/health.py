@@ -1,0 +1,26 @@
+"""Liveness and readiness probes for operators and orchestrators."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from entrypoints.http.errors import error_response
+from entrypoints.http.presenters import JSON
+
+router = APIRouter(tags=["Operations"])
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+@router.get("/livez", summary="The process is up (does not touch the database)")
+async def livez() -> Response:
+    return JSON({"status": "ok"})
+
+
+@router.get("/readyz", summary="The database answers SELECT 1 within 2 seconds")
+async def readyz(request: Request) -> Response:
+    probe = request.app.state.container.database_probe()
+    if not await probe.ready(READY_TIMEOUT_SECONDS):
+        return error_response(503, {"database": ["is unavailable"]})
+    return JSON({"status": "ok"})
