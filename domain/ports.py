@@ -76,11 +76,20 @@ class CommentRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without `commit()` rolls everything back."""
 
-    users: UserRepository
-    follows: FollowRepository
-    articles: ArticleRepository
-    favorites: FavoriteRepository
-    comments: CommentRepository
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def follows(self) -> FollowRepository: ...
+
+    @property
+    def articles(self) -> ArticleRepository: ...
+
+    @property
+    def favorites(self) -> FavoriteRepository: ...
+
+    @property
+    def comments(self) -> CommentRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -49,5 +49,5 @@ class InMemoryUnitOfWork:
     async def commit(self) -> None:
         if self._tables is None:
             raise RuntimeError("commit outside the unit of work")
-        self._store.committed = self._tables
-        self._tables = self._tables.copy()
+        # Publish a snapshot: later writes in this block need a commit of their own.
+        self._store.committed = self._tables.copy()

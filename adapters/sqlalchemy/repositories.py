@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import BigInteger, ColumnElement, delete, insert, literal, select
+from sqlalchemy import BigInteger, ColumnElement, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -142,6 +142,11 @@ class SqlAlchemyArticleRepository:
         return self._entity(row, tuple(sorted(names)))
 
     async def slugs_like(self, base: str) -> Collection[str]:
+        # Writers of the same base take turns until commit: without this, N racers all
+        # read the same taken set, pick the same slug, and only one wins per retry.
+        await self._session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(base, 0)))
+        )
         # Slugs are [a-z0-9-] only, so LIKE needs no escaping.
         rows = await self._session.scalars(
             select(ArticleRow.slug).where(

@@ -13,8 +13,7 @@ from domain.views import ArticlePage, ArticleView, CommentView, ProfileView, Use
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 UTC with milliseconds, as clients parse it: 2026-02-18T03:22:56.637Z."""
-    utc = moment.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 class JSON(Response):

@@ -1,0 +1,144 @@
+"""Reads answer in a fixed number of SQL statements, whatever the page size or the viewer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sqlalchemy.engine import create_session_factory
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from domain.model import NewArticle, NewComment, NewUser
+from tests.api.support import auth
+from tests.integration.conftest import TickingClock
+
+ARTICLES = 25
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    client: httpx.AsyncClient
+    app_engine: AsyncEngine
+    reader_token: str
+
+
+@pytest.fixture
+async def world(postgres_app: FastAPI, engine: AsyncEngine) -> AsyncIterator[World]:
+    """An author with 25 tagged articles; a reader who follows them and favorites each.
+
+    `quiet` has one comment and `chatty` twenty; a stranger comments on nothing.
+    """
+    clock = TickingClock()
+    uow = SqlAlchemyUnitOfWork(create_session_factory(engine))
+    async with uow:
+        author, reader = [
+            await uow.users.add(NewUser(name, f"{name}@example.com", "hash"))
+            for name in ("author", "reader")
+        ]
+        await uow.follows.add(reader.id, author.id)
+        slugs = [f"dragon-{n}" for n in range(ARTICLES - 2)] + ["quiet", "chatty"]
+        for slug in slugs:
+            article = await uow.articles.add(
+                NewArticle(
+                    slug, slug, "About it", "All of it", ("dragons", slug), author.id, clock.now()
+                )
+            )
+            await uow.favorites.add(reader.id, article.id)
+            await uow.favorites.add(author.id, article.id)
+            comments = {"quiet": 1, "chatty": 20}.get(slug, 0)
+            for n in range(comments):
+                commenter = (author, reader)[n % 2].id
+                await uow.comments.add(NewComment(article.id, commenter, f"#{n}", clock.now()))
+        await uow.commit()
+
+    container = postgres_app.state.container
+    transport = httpx.ASGITransport(app=postgres_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
+        await client.get("/articles")  # the first checkout of a pool can run setup queries
+        yield World(client, container.engine(), container.tokens().issue(reader.id))
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every SQL statement the engine sends to PostgreSQL inside the block."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def count(world: World, path: str, *, token: str | None = None, **params: Any) -> int:
+    """The statements one GET costs; the response must be a 200."""
+    headers = auth(token) if token else {}
+    with statements(world.app_engine) as sent:
+        response = await world.client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return len(sent)
+
+
+async def test_article_list_is_two_statements_whatever_the_page_size_or_viewer(
+    world: World,
+) -> None:
+    token = world.reader_token
+    counts = {
+        (limit, viewer): await count(world, "/articles", token=viewer, limit=limit)
+        for limit in (1, 20)
+        for viewer in (None, token)
+    }
+    filtered = await count(world, "/articles", token=token, limit=20, tag="dragons")
+
+    assert set(counts.values()) == {2}  # the page, and the total
+    assert filtered == 2
+    page = (await world.client.get("/articles", params={"limit": 20})).json()
+    assert (len(page["articles"]), page["articlesCount"]) == (20, ARTICLES)
+
+
+async def test_feed_is_two_statements_whatever_the_page_size(world: World) -> None:
+    token = world.reader_token
+    counts = [await count(world, "/articles/feed", token=token, limit=n) for n in (1, 20)]
+
+    assert counts == [2, 2]
+    feed = (await world.client.get("/articles/feed", headers=auth(token))).json()
+    assert feed["articlesCount"] == ARTICLES
+
+
+async def test_single_article_is_one_statement_for_any_viewer(world: World) -> None:
+    counts = [await count(world, "/articles/chatty", token=t) for t in (None, world.reader_token)]
+
+    assert counts == [1, 1]
+
+
+async def test_comments_are_one_statement_however_many_there_are(world: World) -> None:
+    token = world.reader_token
+    counts = {
+        (slug, viewer): await count(world, f"/articles/{slug}/comments", token=viewer)
+        for slug in ("quiet", "chatty", "dragon-0")
+        for viewer in (None, token)
+    }
+
+    assert set(counts.values()) == {1}
+    chatty = (await world.client.get("/articles/chatty/comments")).json()
+    assert len(chatty["comments"]) == 20
+
+
+async def test_profile_is_one_statement_for_any_viewer(world: World) -> None:
+    counts = [await count(world, "/profiles/author", token=t) for t in (None, world.reader_token)]
+
+    assert counts == [1, 1]
+
+
+async def test_tags_are_one_statement(world: World) -> None:
+    assert await count(world, "/tags") == 1
