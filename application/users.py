@@ -14,6 +14,7 @@ from domain.values import (
     PASSWORD_MIN_ON_UPDATE,
     Email,
     FieldErrors,
+    InvalidValue,
     Password,
     Username,
     optional_text,
@@ -109,13 +110,23 @@ class LogIn:
         if not password.strip():
             errors.add("password", BLANK)
         errors.raise_if_any()
-        async with self._uow as uow:
-            user = await uow.users.get_by_email(email.strip())
+        user = None
+        if (address := _valid_email(email)) is not None:
+            async with self._uow as uow:
+                user = await uow.users.get_by_email(address)
         # An unknown email still pays for a hash check, so timing does not reveal accounts.
         valid = await self._hasher.verify(user.password_hash if user else None, password)
         if user is None or not valid:
             raise InvalidCredentials()
         return _user_view(user, self._tokens)
+
+
+def _valid_email(raw: str) -> str | None:
+    """A malformed address cannot belong to an account: no need to look it up."""
+    try:
+        return Email.parse(raw).value
+    except InvalidValue:
+        return None
 
 
 class GetCurrentUser:

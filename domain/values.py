@@ -32,12 +32,19 @@ class InvalidValue(ValueError):
     """A single field's value is not acceptable; the message is user-facing."""
 
 
+NUL = "\x00"
+HAS_NUL = "must not contain NUL characters"
+
+
 def _required(raw: str | None, *, max_length: int, strip: bool = True) -> str:
     if raw is None or not raw.strip():
         raise InvalidValue(BLANK)
     value = raw.strip() if strip else raw
     if len(value) > max_length:
         raise InvalidValue(f"is too long (maximum is {max_length} characters)")
+    if NUL in value:
+        # PostgreSQL text cannot hold NUL; every adapter refuses it the same way.
+        raise InvalidValue(HAS_NUL)
     return value
 
 
@@ -82,6 +89,8 @@ class Password:
             raise InvalidValue(f"is too short (minimum is {min_length} characters)")
         if len(raw) > PASSWORD_MAX:
             raise InvalidValue(f"is too long (maximum is {PASSWORD_MAX} characters)")
+        if NUL in raw:
+            raise InvalidValue(HAS_NUL)
         return cls(raw)
 
 
@@ -91,6 +100,8 @@ def optional_text(raw: str | None, *, max_length: int) -> str | None:
         return None
     if len(raw) > max_length:
         raise InvalidValue(f"is too long (maximum is {max_length} characters)")
+    if NUL in raw:
+        raise InvalidValue(HAS_NUL)
     return raw
 
 
@@ -113,9 +124,10 @@ def comment_body(raw: str | None) -> str:
 def tag_list(raw: Iterable[str]) -> tuple[str, ...]:
     """Trim, drop blanks, deduplicate and sort: the contract returns tags sorted."""
     tags = {tag.strip() for tag in raw if tag.strip()}
-    too_long = [tag for tag in tags if len(tag) > TAG_MAX]
-    if too_long:
+    if any(len(tag) > TAG_MAX for tag in tags):
         raise InvalidValue(f"tags are limited to {TAG_MAX} characters")
+    if any(NUL in tag for tag in tags):
+        raise InvalidValue(HAS_NUL)
     if len(tags) > TAGS_PER_ARTICLE_MAX:
         raise InvalidValue(f"is limited to {TAGS_PER_ARTICLE_MAX} tags")
     return tuple(sorted(tags))

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from entrypoints import embedded_postgres, migrations
+from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
-
-logger = logging.getLogger("conduit.cli")
 
 
 @contextmanager
@@ -31,14 +30,24 @@ def database_url(settings: Settings) -> Iterator[str]:
         server.stop()
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
-    with database_url(settings) as url:
-        if not settings.database_url or args.migrate:
-            # Convenience for the embedded database; deployments migrate as their own step.
-            migrations.upgrade(url)
-        os.environ["DATABASE_URL"] = url
+    # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal; exiting
+    # through SystemExit lets the embedded database stop cleanly too.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+
+    with ExitStack() as stack:
+        if settings.storage == "postgres":
+            url = stack.enter_context(database_url(settings))
+            if not settings.database_url or args.migrate:
+                # Convenience for the embedded database; deployments migrate as a separate step.
+                migrations.upgrade(url)
+            os.environ["DATABASE_URL"] = url
         uvicorn.run(
             "entrypoints.http.app:app_from_environment",
             factory=True,
@@ -49,7 +58,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             http="httptools",
             access_log=False,
             server_header=False,
-            log_level=settings.log_level.lower(),
+            date_header=False,
+            log_config=None,
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
 
 
@@ -115,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings()
     except ValueError as error:
         raise SystemExit(f"invalid configuration:\n{error}") from error
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.effective_log_format)
     {"serve": serve, "db": db}[args.command](settings, args)
 
 

@@ -52,6 +52,7 @@ def _pool_options(settings: Settings) -> PoolOptions:
         lock_timeout_ms=settings.db_lock_timeout_ms,
         idle_in_transaction_timeout_ms=settings.db_idle_in_transaction_timeout_ms,
         command_timeout=settings.db_command_timeout,
+        connect_timeout=settings.db_connect_timeout,
         pgbouncer=settings.db_pgbouncer,
     )
 

@@ -32,6 +32,15 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = ["*"]
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="json in production, text elsewhere"
+    )
+    docs_enabled: bool = True
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    rate_limit_per_minute: int = Field(
+        default=30, ge=0, description="login and registration attempts per client; 0 = off"
+    )
+    shutdown_grace_seconds: int = Field(default=20, ge=0)
 
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
@@ -42,7 +51,14 @@ class Settings(BaseSettings):
     db_lock_timeout_ms: int = Field(default=5_000, ge=0)
     db_idle_in_transaction_timeout_ms: int = Field(default=30_000, ge=0)
     db_command_timeout: float = Field(default=30.0, gt=0)
+    db_connect_timeout: float = Field(default=5.0, gt=0)
     db_pgbouncer: bool = False
+
+    @property
+    def effective_log_format(self) -> str:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.environment == "production" else "text"
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:

@@ -28,6 +28,7 @@ def make_settings(**overrides: object) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_kib": 64,
         "database_url": None,
+        "rate_limit_per_minute": 0,
     }
     values.update(overrides)
     return Settings.model_validate(values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,7 @@ class PoolOptions:
     lock_timeout_ms: int = 5_000
     idle_in_transaction_timeout_ms: int = 30_000
     command_timeout: float = 30.0
+    connect_timeout: float = 5.0
     pgbouncer: bool = False
 
 
@@ -36,12 +39,17 @@ def create_engine(url: str, pool: PoolOptions) -> AsyncEngine:
     connect_args: dict[str, object] = {
         "server_settings": server_settings,
         "command_timeout": pool.command_timeout,
+        "timeout": pool.connect_timeout,
     }
     if pool.pgbouncer:
         # Transaction pooling hands each transaction a different server connection:
-        # named prepared statements would not be found there.
+        # cached prepared statements would not be found there, and PgBouncer refuses
+        # unknown startup parameters (set the timeouts on the database role instead).
         connect_args["statement_cache_size"] = 0
         connect_args["prepared_statement_name_func"] = _unique_statement_name
+        connect_args["prepared_statement_cache_size"] = 0
+        server_settings.clear()
+        server_settings["application_name"] = "conduit"
     return create_async_engine(
         url,
         pool_size=pool.size,
@@ -54,10 +62,16 @@ def create_engine(url: str, pool: PoolOptions) -> AsyncEngine:
 
 
 def _unique_statement_name() -> str:
-    from uuid import uuid4
-
     return f"__asyncpg_{uuid4()}__"
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def pool_stats(engine: AsyncEngine) -> tuple[int, int] | None:
+    """(checked out, idle) connections, for the metrics."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    return pool.checkedout(), pool.checkedin()

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+import asyncio
+
+from asyncpg.exceptions import (
+    CannotConnectNowError,
+    ConnectionDoesNotExistError,
+    PostgresConnectionError,
+    QueryCanceledError,
+)
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from domain.errors import DomainError, EmailTaken, SlugTaken, UsernameTaken
 
@@ -31,3 +46,29 @@ def sqlstate(error: DBAPIError) -> str | None:
     cause = error.orig.__cause__ if error.orig is not None else None
     code = getattr(cause, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     return code if isinstance(code, str) else None
+
+
+_UNAVAILABLE_CAUSES = (
+    OSError,
+    asyncio.TimeoutError,
+    PostgresConnectionError,
+    CannotConnectNowError,
+    ConnectionDoesNotExistError,
+    QueryCanceledError,
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """The database is down, unreachable, overloaded or too slow: a 503, not a bug."""
+    if isinstance(error, PoolTimeoutError | InterfaceError | OperationalError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        cause = error.orig.__cause__ if error.orig is not None else None
+        return isinstance(cause, _UNAVAILABLE_CAUSES)
+    return isinstance(error, _UNAVAILABLE_CAUSES)
+
+
+STORAGE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, PostgresConnectionError)
+"""What the storage can raise at the HTTP layer; `is_unavailable` sorts 503 from 500."""

@@ -8,12 +8,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from adapters.sqlalchemy.engine import pool_stats
 from entrypoints.container import Container, build_container
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.routers import articles, comments, health, profiles, tags, users
+from entrypoints.http.metrics import Metrics
+from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from entrypoints.http.rate_limit import CredentialRateLimitMiddleware, TokenBucket
+from entrypoints.http.routers import (
+    API_PREFIX,
+    articles,
+    comments,
+    health,
+    profiles,
+    tags,
+    users,
+)
+from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
-
-API_PREFIX = "/api"
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -37,16 +48,31 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version="2.0.0",
         description="The RealWorld Conduit API (spec v2.0.0), hexagonal FastAPI service.",
         lifespan=lifespan,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json" if settings.docs_enabled else None,
+        docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
     )
+    metrics = Metrics(pool_stats=lambda: _pool_stats(container, settings))
     app.state.container = container
     app.state.settings = settings
+    app.state.metrics = metrics
     install_error_handlers(app)
     for module in (users, profiles, articles, comments, tags):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router)
     app.include_router(health.router)
+    _add_middleware(app, settings, metrics)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    # Added innermost first: the request meets them in the opposite order.
+    if settings.rate_limit_per_minute:
+        app.add_middleware(
+            CredentialRateLimitMiddleware,
+            paths=frozenset({f"{API_PREFIX}/users", f"{API_PREFIX}/users/login"}),
+            bucket=TokenBucket(settings.rate_limit_per_minute, per=60.0),
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -55,9 +81,17 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         expose_headers=["X-Request-ID"],
         max_age=600,
     )
-    return app
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+
+
+def _pool_stats(container: Container, settings: Settings) -> tuple[int, int] | None:
+    if settings.storage != "postgres":
+        return None
+    return pool_stats(container.engine())
 
 
 def app_from_environment() -> FastAPI:
     """Entry for `uvicorn --factory`: every worker reads the same environment."""
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level, settings.effective_log_format)
+    return create_app(settings)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from adapters.sqlalchemy.errors import STORAGE_ERRORS, is_unavailable
 from domain.errors import (
     AuthenticationRequired,
     Conflict,
@@ -20,6 +21,7 @@ from domain.errors import (
     InvalidCredentials,
     InvalidToken,
     NotFound,
+    SlugTaken,
     TransientStorageError,
     ValidationFailed,
 )
@@ -38,6 +40,7 @@ DOMAIN_ERRORS: list[tuple[type[DomainError], int, Callable[[Any], Body]]] = [
     (NotFound, 404, lambda e: {e.resource: ["not found"]}),
     (Forbidden, 403, lambda e: {e.resource: ["forbidden"]}),
     (Conflict, 409, lambda e: {field: ["has already been taken"] for field in e.fields}),
+    (SlugTaken, 409, lambda e: {"slug": ["has already been taken, try again"]}),
     (ValidationFailed, 422, lambda e: e.errors),
     (TransientStorageError, 503, lambda e: {"database": ["is busy, try again"]}),
 ]
@@ -48,6 +51,9 @@ def error_response(status: int, errors: Body, headers: Mapping[str, str] | None 
 
 
 def _domain_error(request: Request, error: Exception) -> Response:
+    metrics = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.use_case_errors.labels(type(error).__name__).inc()
     for kind, status, body in DOMAIN_ERRORS:
         if isinstance(error, kind):
             return error_response(status, body(error))
@@ -55,12 +61,22 @@ def _domain_error(request: Request, error: Exception) -> Response:
 
 
 def _unexpected(request: Request, error: Exception) -> Response:
+    request_id = request.scope.get("state", {}).get("request_id")
+    if is_unavailable(error):
+        logger.warning(
+            "database unavailable: %s",
+            type(error).__name__,
+            extra={"request_id": request_id, "route": request.url.path},
+        )
+        return error_response(
+            503, {"database": ["is unavailable, try again"]}, {"Retry-After": "1"}
+        )
     logger.error(
         "unhandled error on %s %s",
         request.method,
         request.url.path,
         exc_info=(type(error), error, error.__traceback__),
-        extra={"request_id": getattr(request.state, "request_id", None)},
+        extra={"request_id": request_id},
     )
     return error_response(500, {"server": ["internal error"]})
 
@@ -96,7 +112,11 @@ def _validation_error(request: Request, error: Exception) -> Response:
 
 def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
-    messages = {404: ("route", "not found"), 405: ("method", "not allowed")}
+    messages = {
+        400: ("body", "could not be parsed"),
+        404: ("route", "not found"),
+        405: ("method", "not allowed"),
+    }
     key, message = messages.get(error.status_code, ("request", str(error.detail).lower()))
     return error_response(error.status_code, {key: [message]}, headers=error.headers)
 
@@ -105,4 +125,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for storage_error in STORAGE_ERRORS:
+        # Registered by class so they are answered here and not re-raised to the server.
+        app.add_exception_handler(storage_error, _unexpected)
     app.add_exception_handler(Exception, _unexpected)

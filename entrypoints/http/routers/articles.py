@@ -22,8 +22,9 @@ from domain.views import DEFAULT_LIMIT, MAX_LIMIT, ArticleFilter, Page
 from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, Viewer, provide
 from entrypoints.http.responses import errors
+from entrypoints.http.routers import API_PREFIX
 
-router = APIRouter(prefix="/articles", tags=["Articles"])
+router = APIRouter(prefix=f"{API_PREFIX}/articles", tags=["Articles"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip (not pages)")]

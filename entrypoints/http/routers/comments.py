@@ -11,8 +11,9 @@ from application.comments import AddComment, CommentDraft, DeleteComment, ListCo
 from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, Viewer, provide
 from entrypoints.http.responses import errors
+from entrypoints.http.routers import API_PREFIX
 
-router = APIRouter(prefix="/articles/{slug}/comments", tags=["Comments"])
+router = APIRouter(prefix=f"{API_PREFIX}/articles/{{slug}}/comments", tags=["Comments"])
 
 
 @router.get(

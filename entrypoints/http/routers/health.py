@@ -24,3 +24,11 @@ async def readyz(request: Request) -> Response:
     if not await probe.ready(READY_TIMEOUT_SECONDS):
         return error_response(503, {"database": ["is unavailable"]})
     return JSON({"status": "ok"})
+
+
+@router.get("/metrics", summary="Prometheus metrics of this worker", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    return Response(
+        request.app.state.metrics.render(),
+        media_type="text/plain; version=0.0.4; charset=utf-8",
+    )

@@ -11,8 +11,9 @@ from application.profiles import FollowProfile, GetProfile
 from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, Viewer, provide
 from entrypoints.http.responses import errors
+from entrypoints.http.routers import API_PREFIX
 
-router = APIRouter(prefix="/profiles", tags=["Profile"])
+router = APIRouter(prefix=f"{API_PREFIX}/profiles", tags=["Profile"])
 
 
 @router.get(

@@ -10,8 +10,9 @@ from starlette.responses import Response
 from application.articles import ListTags
 from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import provide
+from entrypoints.http.routers import API_PREFIX
 
-router = APIRouter(tags=["Tags"])
+router = APIRouter(prefix=API_PREFIX, tags=["Tags"])
 
 
 @router.get("/tags", response_model=schemas.TagsResponse, summary="Every tag in use")

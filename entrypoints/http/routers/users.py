@@ -19,8 +19,9 @@ from application.users import (
 from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, provide
 from entrypoints.http.responses import errors
+from entrypoints.http.routers import API_PREFIX
 
-router = APIRouter(tags=["User and Authentication"])
+router = APIRouter(prefix=API_PREFIX, tags=["User and Authentication"])
 
 
 @router.post(
