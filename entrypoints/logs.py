@@ -58,17 +58,26 @@ class TextFormatter(logging.Formatter):
 _listener: logging.handlers.QueueListener | None = None
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """Handlers write from a background thread: a log line never blocks a request."""
+def _stop_listener() -> None:
+    """Flush what is queued; safe to call more than once."""
     global _listener
     if _listener is not None:
         _listener.stop()
+        _listener = None
+
+
+atexit.register(_stop_listener)
+
+
+def configure_logging(level: str, fmt: str) -> None:
+    """Handlers write from a background thread: a log line never blocks a request."""
+    global _listener
+    _stop_listener()
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     _listener = logging.handlers.QueueListener(records, stream, respect_handler_level=False)
     _listener.start()
-    atexit.register(_listener.stop)
     root = logging.getLogger()
     root.handlers[:] = [logging.handlers.QueueHandler(records)]
     root.setLevel(level)
