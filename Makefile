@@ -8,10 +8,10 @@ CLI := $(PY) -m entrypoints.cli
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt migrate migration downgrade db-check db-current \
-        db-history db-shell conformance clean
+        db-history db-reset db-backfill-search db-shell seed conformance clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,18 +37,17 @@ fmt: $(STAMP) ## format and autofix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-migrate: $(STAMP) ## apply migrations up to head
-	$(CLI) db upgrade
+migrate: $(STAMP) ## apply migrations up to head (or up to rev=...)
+	$(CLI) db upgrade $(rev)
 
-migration: $(STAMP) ## autogenerate a revision: make migration name="add something"
+migration: $(STAMP) ## autogenerate a revision (then ruff): make migration name="add something"
 	@test -n "$(name)" || (echo 'usage: make migration name="what changes"' && exit 2)
 	$(CLI) db revision -m "$(name)"
 
-downgrade: $(STAMP) ## undo the last migration
-	$(CLI) db downgrade
+downgrade: $(STAMP) ## undo the last migration (or down to rev=...)
+	$(CLI) db downgrade $(rev)
 
-db-check: $(STAMP) ## fail when the models and the migrations disagree
-	$(CLI) db upgrade
+db-check: $(STAMP) ## migrate, then fail when the models and the migrations disagree
 	$(CLI) db check
 
 db-current: $(STAMP) ## show the database's revision
@@ -56,6 +55,16 @@ db-current: $(STAMP) ## show the database's revision
 
 db-history: $(STAMP) ## list the revisions
 	$(CLI) db history
+
+db-reset: $(STAMP) ## empty the embedded database and migrate it (FORCE=1 for DATABASE_URL)
+	$(CLI) db reset $(if $(filter 1 yes true,$(FORCE)),--force)
+
+db-backfill-search: $(STAMP) ## fill articles.search in batches (BATCH_SIZE=1000), resumable
+	$(CLI) db backfill-search $(if $(BATCH_SIZE),--batch-size $(BATCH_SIZE))
+
+seed: $(STAMP) ## demo data via the use cases (USERS=50 ARTICLES=500 COMMENTS=5000 SEED=1)
+	$(CLI) seed $(if $(USERS),--users $(USERS)) $(if $(ARTICLES),--articles $(ARTICLES)) \
+		$(if $(COMMENTS),--comments $(COMMENTS)) $(if $(SEED),--seed $(SEED))
 
 db-shell: $(STAMP) ## psql on the database
 	$(CLI) db shell

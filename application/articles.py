@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from application.transactions import retry_transient
 from domain import values
 from domain.errors import ArticleNotFound, NotArticleAuthor, SlugTaken
 from domain.model import Article, NewArticle, UserId
@@ -59,6 +60,7 @@ class CreateArticle:
         self._queries = queries
         self._clock = clock
 
+    @retry_transient()
     async def __call__(self, author_id: UserId, draft: ArticleDraft) -> ArticleView:
         errors = FieldErrors()
         title = errors.parse("title", lambda: values.title(draft.title))
@@ -96,6 +98,7 @@ class UpdateArticle:
         self._queries = queries
         self._clock = clock
 
+    @retry_transient()
     async def __call__(self, viewer_id: UserId, slug: str, changes: ArticleChanges) -> ArticleView:
         for attempt in range(SLUG_ATTEMPTS):
             try:
@@ -148,6 +151,7 @@ class DeleteArticle:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
+    @retry_transient()
     async def __call__(self, viewer_id: UserId, slug: str) -> None:
         async with self._uow as uow:
             article = await _get_own_article(uow, slug, viewer_id)
@@ -160,6 +164,7 @@ class FavoriteArticle:
         self._uow = uow
         self._queries = queries
 
+    @retry_transient()
     async def __call__(self, viewer_id: UserId, slug: str, *, favorite: bool) -> ArticleView:
         async with self._uow as uow:
             article = await uow.articles.get_by_slug(slug)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.transactions import retry_transient
 from domain import values
 from domain.errors import ArticleNotFound, CommentNotFound, NotCommentAuthor
 from domain.model import CommentId, NewComment, UserId
@@ -23,6 +24,7 @@ class AddComment:
         self._queries = queries
         self._clock = clock
 
+    @retry_transient()
     async def __call__(self, author_id: UserId, slug: str, draft: CommentDraft) -> CommentView:
         async with self._uow as uow:
             article = await uow.articles.get_by_slug(slug)
@@ -57,6 +59,7 @@ class DeleteComment:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
+    @retry_transient()
     async def __call__(self, viewer_id: UserId, slug: str, comment_id: CommentId) -> None:
         async with self._uow as uow:
             article = await uow.articles.get_by_slug(slug)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from application.transactions import retry_transient
 from domain.errors import Conflict, InvalidCredentials, InvalidToken
 from domain.model import NewUser, User, UserId
 from domain.ports import PasswordHasher, TokenIssuer, UnitOfWork, UserRepository
@@ -80,6 +81,7 @@ class RegisterUser:
         self._hasher = hasher
         self._tokens = tokens
 
+    @retry_transient()
     async def __call__(self, data: Registration) -> UserView:
         errors = FieldErrors()
         username = errors.parse("username", lambda: Username.parse(data.username))
@@ -148,6 +150,7 @@ class UpdateUser:
         self._hasher = hasher
         self._tokens = tokens
 
+    @retry_transient()
     async def __call__(self, user_id: UserId, changes: UserChanges) -> UserView:
         valid = _validate(changes)
         # Hash before the transaction so no connection waits on argon2.

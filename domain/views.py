@@ -70,6 +70,9 @@ class ArticleFilter:
     favorited_by: str | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    q: str | None = None
+    """Full-text search: articles whose title, description or body holds every word of it,
+    best match first (title over description over body), then newest first."""
 
 
 @dataclass(frozen=True, slots=True)

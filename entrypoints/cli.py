@@ -1,19 +1,28 @@
-"""Command line: `python -m entrypoints.cli serve | db ...` (the Makefile wraps these)."""
+"""Command line: `python -m entrypoints.cli serve | db ... | seed` (the Makefile wraps these)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import fields
 from pathlib import Path
 
-from entrypoints import embedded_postgres, migrations
+from sqlalchemy import make_url
+
+from entrypoints import embedded_postgres, migrations, search_backfill
 from entrypoints.logs import configure_logging
+from entrypoints.progress import ProgressBar
+from entrypoints.seed import seed as write_demo_data
+from entrypoints.seed import seeding_container
+from entrypoints.seed_plan import SeedOptions
 from entrypoints.settings import Settings
 
 
@@ -65,6 +74,12 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def db(settings: Settings, args: argparse.Namespace) -> None:
+    if args.action == "reset" and settings.database_url and not args.force:
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise SystemExit(
+            f"refusing to reset {shown}: it is not the embedded database. "
+            "If you mean it: `make db-reset FORCE=1` (or `db reset --force`)."
+        )
     with database_url(settings) as url:
         match args.action:
             case "upgrade":
@@ -72,6 +87,8 @@ def db(settings: Settings, args: argparse.Namespace) -> None:
             case "downgrade":
                 migrations.downgrade(url, args.revision or "-1")
             case "check":
+                # Compare the models with the schema the migrations build.
+                migrations.upgrade(url)
                 migrations.check(url)
                 print("models and migrations agree")
             case "current":
@@ -81,11 +98,55 @@ def db(settings: Settings, args: argparse.Namespace) -> None:
             case "revision":
                 if not args.message:
                     raise SystemExit("db revision needs -m/--message")
-                migrations.revision(url, args.message)
+                print(f"wrote {migrations.revision(url, args.message)}")
+            case "reset":
+                migrations.reset(url)
+                print("database reset: empty, migrated to head")
+            case "backfill-search":
+                asyncio.run(_backfill_search(url, args.batch_size))
             case "shell":
                 _psql(url)
             case "url":
                 print(url)
+
+
+async def _backfill_search(url: str, batch_size: int) -> None:
+    engine = search_backfill.engine_for(url)
+    try:
+        try:
+            pending = await search_backfill.pending(engine)
+        except search_backfill.SearchColumnMissing as error:
+            raise SystemExit(str(error)) from error
+        bar = ProgressBar("backfill", pending)
+        done = await search_backfill.backfill(engine, batch_size, bar.advance)
+        bar.close()
+    finally:
+        await engine.dispose()
+    print(f"search vectors written: {done.updated} articles in {done.batches} batches")
+
+
+def seed(settings: Settings, args: argparse.Namespace) -> None:
+    if settings.storage != "postgres":
+        raise SystemExit("seed writes to PostgreSQL (STORAGE=memory would lose it on exit)")
+    try:
+        options = SeedOptions(**{f.name: getattr(args, f.name) for f in fields(SeedOptions)})
+    except ValueError as error:
+        raise SystemExit(f"seed: {error}") from error
+    with database_url(settings) as url:
+        if not settings.database_url:
+            migrations.upgrade(url)  # the embedded database is ours to migrate, as in serve
+        asyncio.run(_seed(settings.model_copy(update={"database_url": url}), options))
+
+
+async def _seed(settings: Settings, options: SeedOptions) -> None:
+    container = seeding_container(settings)
+    started = time.monotonic()
+    try:
+        report = await write_demo_data(container, options, ProgressBar)
+    finally:
+        await container.engine().dispose()
+    seconds = time.monotonic() - started
+    print(f"seed {options.seed}: {report.summary()} in {seconds:.1f} s")
 
 
 def _psql(url: str) -> None:
@@ -114,12 +175,23 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     db_parser = commands.add_parser("db", help="migrations and database tools")
+    db_parser.add_argument("action", choices=DB_ACTIONS)
+    db_parser.add_argument("revision", nargs="?", help="upgrade/downgrade target")
+    db_parser.add_argument("-m", "--message", help="revision: what the new revision changes")
     db_parser.add_argument(
-        "action",
-        choices=["upgrade", "downgrade", "check", "current", "history", "revision", "shell", "url"],
+        "--batch-size",
+        type=_positive,
+        default=search_backfill.DEFAULT_BATCH_SIZE,
+        help="backfill-search: rows per transaction",
     )
-    db_parser.add_argument("revision", nargs="?")
-    db_parser.add_argument("-m", "--message")
+    db_parser.add_argument(
+        "--force", action="store_true", help="reset: allow an external DATABASE_URL"
+    )
+
+    seed_parser = commands.add_parser("seed", help="demo data through the use cases")
+    for option in fields(SeedOptions):
+        flag = "--" + option.name.replace("_", "-")
+        seed_parser.add_argument(flag, type=int, default=option.default)
 
     args = parser.parse_args(argv)
     try:
@@ -127,7 +199,28 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as error:
         raise SystemExit(f"invalid configuration:\n{error}") from error
     configure_logging(settings.log_level, settings.effective_log_format)
-    {"serve": serve, "db": db}[args.command](settings, args)
+    {"serve": serve, "db": db, "seed": seed}[args.command](settings, args)
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+DB_ACTIONS = [
+    "upgrade",
+    "downgrade",
+    "check",
+    "current",
+    "history",
+    "revision",
+    "reset",
+    "backfill-search",
+    "shell",
+    "url",
+]
 
 
 if __name__ == "__main__":

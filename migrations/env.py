@@ -16,7 +16,11 @@ config = context.config
 target_metadata = Base.metadata
 
 MIGRATION_LOCK_TIMEOUT = "5s"
-"""A DDL statement that waits longer for a lock fails instead of stalling every query."""
+"""A DDL statement that waits longer for a lock fails instead of stalling every query.
+
+While an ALTER TABLE waits for its lock, every query that comes after it waits behind it:
+failing fast (and retrying the deploy later) beats a queue that takes the site down.
+The `lock_timeout` main option overrides it (tests use a shorter one)."""
 
 
 def _url() -> str:
@@ -41,7 +45,8 @@ def _run(connection: Connection) -> None:
         compare_type=True,
         transaction_per_migration=True,
     )
-    connection.exec_driver_sql(f"SET lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
+    lock_timeout = config.get_main_option("lock_timeout") or MIGRATION_LOCK_TIMEOUT
+    connection.exec_driver_sql(f"SET lock_timeout = '{lock_timeout}'")
     with context.begin_transaction():
         context.run_migrations()
 

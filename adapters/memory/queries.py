@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.memory import search
 from adapters.memory.store import InMemoryStore, Tables
 from domain.model import Article, ArticleId, CommentId, User, UserId
 from domain.views import ArticleFilter, ArticlePage, ArticleView, CommentView, Page, ProfileView
@@ -31,20 +32,39 @@ def _article(t: Tables, a: Article, viewer_id: UserId | None, *, with_body: bool
     )
 
 
-def _newest_first(articles: list[Article]) -> list[Article]:
-    return sorted(articles, key=lambda a: (a.created_at, a.id), reverse=True)
+def _ordered(articles: list[Article], ranks: dict[ArticleId, float] | None) -> list[Article]:
+    """Newest first; when searching, best rank first and newest first among equals."""
+    if ranks is None:
+        return sorted(articles, key=lambda a: (a.created_at, a.id), reverse=True)
+    return sorted(articles, key=lambda a: (ranks[a.id], a.created_at, a.id), reverse=True)
 
 
 def _page(
-    t: Tables, matches: list[Article], limit: int, offset: int, viewer_id: UserId | None
+    t: Tables,
+    matches: list[Article],
+    limit: int,
+    offset: int,
+    viewer_id: UserId | None,
+    ranks: dict[ArticleId, float] | None = None,
 ) -> ArticlePage:
-    ordered = _newest_first(matches)
+    ordered = _ordered(matches, ranks)
     return ArticlePage(
         articles=[
             _article(t, a, viewer_id, with_body=False) for a in ordered[offset : offset + limit]
         ],
         count=len(ordered),
     )
+
+
+def _search(articles: list[Article], q: str) -> dict[ArticleId, float]:
+    """The articles matching `q`, with ts_rank's score (see adapters/memory/search.py)."""
+    terms = search.query_terms(q)
+    ranks: dict[ArticleId, float] = {}
+    for a in articles:
+        score = search.rank(search.document(a.title, a.description, a.body), terms)
+        if score is not None:
+            ranks[a.id] = score
+    return ranks
 
 
 def _user_id(t: Tables, username: str) -> UserId | None:
@@ -82,7 +102,11 @@ class InMemoryArticleQueries:
             fan_id = _user_id(t, filters.favorited_by)
             favorite_ids: set[ArticleId] = {aid for uid, aid in t.favorites if uid == fan_id}
             matches = [a for a in matches if a.id in favorite_ids]
-        return _page(t, matches, filters.limit, filters.offset, viewer_id)
+        ranks = None
+        if filters.q is not None:
+            ranks = _search(matches, filters.q)
+            matches = [a for a in matches if a.id in ranks]
+        return _page(t, matches, filters.limit, filters.offset, viewer_id, ranks)
 
     async def feed(self, viewer_id: UserId, page: Page) -> ArticlePage:
         t = self._store.committed

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from uuid import uuid4
 
+import asyncpg
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -35,6 +38,8 @@ def create_engine(url: str, pool: PoolOptions) -> AsyncEngine:
         "lock_timeout": str(pool.lock_timeout_ms),
         "idle_in_transaction_session_timeout": str(pool.idle_in_transaction_timeout_ms),
         "application_name": "conduit",
+        # A query whose client went away stops within 2 s instead of running to its end.
+        "client_connection_check_interval": "2000",
     }
     connect_args: dict[str, object] = {
         "server_settings": server_settings,
@@ -75,3 +80,41 @@ def pool_stats(engine: AsyncEngine) -> tuple[int, int] | None:
     if not isinstance(pool, QueuePool):
         return None
     return pool.checkedout(), pool.checkedin()
+
+
+@dataclass(slots=True)
+class StatementCounter:
+    """SQL statements sent by this process, for the metrics and the benchmark."""
+
+    count: int = 0
+
+
+def count_statements(engine: AsyncEngine, counter: StatementCounter) -> None:
+    """Counts what SQLAlchemy executes; the read models count their own statements."""
+
+    def increment(*_: object) -> None:
+        counter.count += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", increment)
+
+
+_CONNECTION_LOST = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
+
+
+async def driver_fetchrow(engine: AsyncEngine, sql: str, *args: object) -> asyncpg.Record | None:
+    """One statement on the pooled connection's asyncpg driver, bypassing Core compilation.
+
+    A connection that failed or whose query was cancelled is invalidated, so the pool never
+    hands out a broken or busy connection again.
+    """
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection
+        try:
+            return await driver.fetchrow(sql, *args)
+        except _CONNECTION_LOST:
+            await conn.invalidate()
+            raise
+        except asyncio.CancelledError:
+            await asyncio.shield(conn.invalidate())
+            raise

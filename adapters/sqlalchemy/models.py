@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -80,6 +81,7 @@ class ArticleRow(Base):
     __table_args__ = (
         Index("ix_articles_created_at_id", "created_at", "id"),
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
+        Index("ix_articles_search", "search", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -90,6 +92,8 @@ class ArticleRow(Base):
     author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    search: Mapped[str] = mapped_column(TSVECTOR, deferred=True, deferred_raiseload=True)
+    """Written by the `articles_search_refresh` trigger (migration 0003), never by us."""
 
     author: Mapped[UserRow] = relationship(back_populates="articles", lazy="raise")
     tags: Mapped[list[TagRow]] = relationship(

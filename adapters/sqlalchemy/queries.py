@@ -37,6 +37,10 @@ C = CommentRow.__table__.alias("c")
 T = TagRow.__table__
 
 
+def _reader(engine: AsyncEngine) -> AsyncEngine:
+    return engine
+
+
 def _following(viewer_id: UserId | None, author_id: ColumnElement[Any]) -> ColumnElement[bool]:
     if viewer_id is None:
         return false()
@@ -126,12 +130,26 @@ def _filters(filters: ArticleFilter) -> list[ColumnElement[bool]]:
                 )
             )
         )
+    if filters.q is not None:
+        criteria.append(A.c.search.bool_op("@@")(_search_query(filters.q)))
     return criteria
+
+
+def _search_query(q: str) -> ColumnElement[Any]:
+    """The tsquery of `q`: every word of it (the function is in migration 0003)."""
+    return func.articles_search_query(q)
+
+
+def _ranking(filters: ArticleFilter) -> list[ColumnElement[Any]]:
+    """Best match first when searching; newest first breaks the ties (and is the rest)."""
+    if filters.q is None:
+        return []
+    return [func.ts_rank(A.c.search, _search_query(filters.q)).desc()]
 
 
 class SqlAlchemyProfileQueries:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = _reader(engine)
 
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None:
         query = select(
@@ -144,7 +162,7 @@ class SqlAlchemyProfileQueries:
 
 class SqlAlchemyArticleQueries:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = _reader(engine)
 
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None:
         query = _article_select(viewer_id, with_body=True).where(A.c.slug == slug)
@@ -153,7 +171,9 @@ class SqlAlchemyArticleQueries:
         return None if row is None else _article(row)
 
     async def articles(self, filters: ArticleFilter, viewer_id: UserId | None) -> ArticlePage:
-        return await self._page(_filters(filters), filters.limit, filters.offset, viewer_id)
+        return await self._page(
+            _filters(filters), filters.limit, filters.offset, viewer_id, _ranking(filters)
+        )
 
     async def feed(self, viewer_id: UserId, page: Page) -> ArticlePage:
         followed = A.c.author_id.in_(
@@ -176,12 +196,13 @@ class SqlAlchemyArticleQueries:
         limit: int,
         offset: int,
         viewer_id: UserId | None,
+        ranking: list[ColumnElement[Any]] | None = None,
     ) -> ArticlePage:
         where = and_(true(), *criteria)
         page = (
             _article_select(viewer_id, with_body=False)
             .where(where)
-            .order_by(A.c.created_at.desc(), A.c.id.desc())
+            .order_by(*(ranking or []), A.c.created_at.desc(), A.c.id.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -194,7 +215,7 @@ class SqlAlchemyArticleQueries:
 
 class SqlAlchemyCommentQueries:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = _reader(engine)
 
     def _select(self, viewer_id: UserId | None) -> Select[Any]:
         return select(

@@ -30,7 +30,8 @@ def container_of(request: Request) -> Container:
 def provide(build: Callable[[Container], T]) -> Any:
     """A dependency that builds `T` from this app's container (no module-level wiring)."""
 
-    def dependency(request: Request) -> T:
+    # async: FastAPI would run a plain `def` dependency in a thread pool, per request.
+    async def dependency(request: Request) -> T:
         return build(request.app.state.container)
 
     return Depends(dependency)
@@ -43,7 +44,7 @@ def _token(header: str) -> str:
     return credentials.strip()
 
 
-def optional_viewer(
+async def optional_viewer(
     request: Request, authorization: Annotated[str | None, Security(_authorization)]
 ) -> UserId | None:
     if not authorization:
@@ -51,7 +52,7 @@ def optional_viewer(
     return container_of(request).tokens().verify(_token(authorization))
 
 
-def required_viewer(
+async def required_viewer(
     viewer_id: Annotated[UserId | None, Depends(optional_viewer)],
 ) -> UserId:
     if viewer_id is None:

@@ -56,7 +56,8 @@ def _domain_error(request: Request, error: Exception) -> Response:
         metrics.use_case_errors.labels(type(error).__name__).inc()
     for kind, status, body in DOMAIN_ERRORS:
         if isinstance(error, kind):
-            return error_response(status, body(error))
+            headers = {"Retry-After": "1"} if status == 503 else None
+            return error_response(status, body(error), headers)
     return _unexpected(request, error)
 
 

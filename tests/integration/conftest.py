@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import create_session_factory
@@ -25,6 +26,24 @@ async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
     await truncate_all(engine)
     yield engine
     await truncate_all(engine)
+
+
+@pytest.fixture
+async def fresh_url(engine: AsyncEngine, postgres_url: str) -> AsyncIterator[str]:
+    """The URL of a new, empty database on the test server; dropped afterwards."""
+    name = f"conduit_migrations_{uuid4().hex[:12]}"
+    await _autocommit(engine, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _autocommit(engine, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def _autocommit(engine: AsyncEngine, statement: str) -> None:
+    # CREATE/DROP DATABASE refuse to run inside a transaction block.
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(statement))
 
 
 @pytest.fixture

@@ -142,3 +142,18 @@ async def test_profile_is_one_statement_for_any_viewer(world: World) -> None:
 
 async def test_tags_are_one_statement(world: World) -> None:
     assert await count(world, "/tags") == 1
+
+
+async def test_search_is_two_statements_whatever_the_page_size_or_filters(world: World) -> None:
+    token = world.reader_token
+    counts = {
+        (limit, viewer): await count(world, "/articles", token=viewer, q="dragon", limit=limit)
+        for limit in (1, 20)
+        for viewer in (None, token)
+    }
+    combined = await count(world, "/articles", token=token, q="all dragon", tag="dragons")
+
+    assert set(counts.values()) == {2}
+    assert combined == 2
+    page = (await world.client.get("/articles", params={"q": "dragon", "limit": 20})).json()
+    assert (len(page["articles"]), page["articlesCount"]) == (20, ARTICLES - 2)

@@ -28,6 +28,11 @@ router = APIRouter(prefix=f"{API_PREFIX}/articles", tags=["Articles"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip (not pages)")]
+SEARCH = (
+    "Full-text search: articles whose title, description or body contain every word, "
+    "best match first (title over description over body), then newest first. "
+    "Words are letters and digits, case-insensitive, without stemming; blank means no search."
+)
 
 
 @router.get(
@@ -44,9 +49,15 @@ async def list_articles(
     favorited: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
+    q: Annotated[str | None, Query(max_length=256, description=SEARCH)] = None,
 ) -> Response:
     filters = ArticleFilter(
-        tag=tag, author=author, favorited_by=favorited, limit=limit, offset=offset
+        tag=tag,
+        author=author,
+        favorited_by=favorited,
+        limit=limit,
+        offset=offset,
+        q=q if q and q.strip() else None,
     )
     return presenters.JSON(presenters.articles(await use_case(filters, viewer_id)))
 
