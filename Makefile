@@ -8,7 +8,7 @@ CLI := $(PY) -m entrypoints.cli
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt migrate migration downgrade db-check db-current \
-        db-history db-reset db-backfill-search db-shell seed conformance clean
+        db-history db-reset db-backfill-search db-shell seed bench conformance clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -69,8 +69,20 @@ seed: $(STAMP) ## demo data via the use cases (USERS=50 ARTICLES=500 COMMENTS=50
 db-shell: $(STAMP) ## psql on the database
 	$(CLI) db shell
 
+bench: $(STAMP) ## load benchmark with wrk (WORKERS=1 CONNECTIONS=32 DURATION=15 SCENARIOS=...)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
+		{ echo "bench: install wrk (Debian package wrk)"; exit 2; }
+	$(PY) -m tests.bench.run $(if $(WORKERS),--workers $(WORKERS)) \
+		$(if $(CONNECTIONS),--connections $(CONNECTIONS)) $(if $(DURATION),--duration $(DURATION)) \
+		$(if $(SCENARIOS),--scenarios $(SCENARIOS))
+
 conformance: $(STAMP) ## run the upstream Postman suite against a fresh embedded database
 	$(PY) -m tests.conformance
 
 clean: ## remove caches (keeps .venv and .data)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+.PHONY: test-deep
+test-deep: $(STAMP) ## the adapter stories at depth (replay a failure: pytest --hypothesis-seed=N)
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/properties

@@ -17,7 +17,13 @@ from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
-from adapters.sqlalchemy.engine import PoolOptions, create_engine, create_session_factory
+from adapters.sqlalchemy.engine import (
+    DriverReader,
+    PoolOptions,
+    StatementCounter,
+    create_engine,
+    create_session_factory,
+)
 from adapters.sqlalchemy.probe import SqlAlchemyDatabaseProbe
 from adapters.sqlalchemy.queries import (
     SqlAlchemyArticleQueries,
@@ -81,12 +87,20 @@ class Container(containers.DeclarativeContainer):
         ttl=providers.Callable(lambda s: timedelta(seconds=s.jwt_ttl_seconds), settings),
     )
 
+    statement_counter = providers.Singleton(StatementCounter)
     engine = providers.Singleton(
         create_engine,
+        counter=statement_counter,
         url=providers.Callable(_database_url, settings),
         pool=providers.Callable(_pool_options, settings),
     )
     session_factory = providers.Singleton(create_session_factory, engine)
+    reader = providers.Singleton(
+        DriverReader,
+        engine,
+        statement_counter,
+        in_transaction=providers.Callable(lambda s: s.db_pgbouncer, settings),
+    )
     store = providers.Singleton(InMemoryStore)
 
     storage = providers.Callable(lambda s: s.storage, settings)
@@ -102,17 +116,17 @@ class Container(containers.DeclarativeContainer):
     )
     profile_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(SqlAlchemyProfileQueries, engine),
+        postgres=providers.Singleton(SqlAlchemyProfileQueries, reader),
         memory=providers.Singleton(InMemoryProfileQueries, store),
     )
     article_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(SqlAlchemyArticleQueries, engine),
+        postgres=providers.Singleton(SqlAlchemyArticleQueries, reader),
         memory=providers.Singleton(InMemoryArticleQueries, store),
     )
     comment_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(SqlAlchemyCommentQueries, engine),
+        postgres=providers.Singleton(SqlAlchemyCommentQueries, reader),
         memory=providers.Singleton(InMemoryCommentQueries, store),
     )
 

@@ -7,9 +7,12 @@ import asyncio
 from asyncpg.exceptions import (
     CannotConnectNowError,
     ConnectionDoesNotExistError,
+    OperatorInterventionError,
     PostgresConnectionError,
+    PostgresError,
     QueryCanceledError,
 )
+from asyncpg.exceptions import InterfaceError as DriverInterfaceError
 from sqlalchemy.exc import (
     DBAPIError,
     IntegrityError,
@@ -55,6 +58,8 @@ _UNAVAILABLE_CAUSES = (
     CannotConnectNowError,
     ConnectionDoesNotExistError,
     QueryCanceledError,
+    OperatorInterventionError,
+    DriverInterfaceError,
 )
 
 
@@ -70,5 +75,11 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, _UNAVAILABLE_CAUSES)
 
 
-STORAGE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, PostgresConnectionError)
-"""What the storage can raise at the HTTP layer; `is_unavailable` sorts 503 from 500."""
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    SQLAlchemyError,
+    OSError,
+    PostgresError,
+    DriverInterfaceError,
+)
+"""What the storage can raise at the HTTP layer (SQLAlchemy's wrapped errors, and the raw
+driver's from the read models); `is_unavailable` sorts 503 from 500."""

@@ -11,13 +11,15 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
     Text,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -92,6 +94,10 @@ class ArticleRow(Base):
     author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tag_list: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    """The names in article_tags, sorted: written with them, read instead of joining them."""
+    favorites_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Kept exact by the `favorites_count_refresh` trigger on favorites (migration 0006)."""
     search: Mapped[str] = mapped_column(TSVECTOR, deferred=True, deferred_raiseload=True)
     """Written by the `articles_search_refresh` trigger (migration 0003), never by us."""
 

@@ -1,265 +1,198 @@
-"""Read models straight from PostgreSQL: each answer is a fixed number of statements."""
+"""Read models straight from PostgreSQL, one statement per answer.
+
+Each statement builds its answer's JSON in PostgreSQL (joins, aggregates, the viewer's
+follows and favorites), and runs on the asyncpg connection under SQLAlchemy's pool: a
+prepared statement the connection keeps, with no ORM or Core compilation per request.
+The SQL is fixed text per filter combination, with numbered parameters only.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    exists,
-    false,
-    func,
-    literal,
-    select,
-    true,
-)
-from sqlalchemy.dialects.postgresql import aggregate_order_by, array
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncEngine
+import orjson
 
-from adapters.sqlalchemy.models import (
-    ArticleRow,
-    CommentRow,
-    TagRow,
-    UserRow,
-    article_tags,
-    favorites,
-    follows,
-)
+from adapters.sqlalchemy.engine import DriverReader
 from domain.model import CommentId, UserId
 from domain.views import ArticleFilter, ArticlePage, ArticleView, CommentView, Page, ProfileView
 
-A = ArticleRow.__table__.alias("a")
-U = UserRow.__table__.alias("u")
-C = CommentRow.__table__.alias("c")
-T = TagRow.__table__
+# $3 is the viewer's id everywhere (NULL when anonymous: every viewer test is then false).
+_PROFILE_JSON = """json_build_object(
+    'username', u.username, 'bio', u.bio, 'image', u.image,
+    'following', EXISTS (SELECT 1 FROM follows fo
+                         WHERE fo.follower_id = $3 AND fo.followee_id = u.id))"""
+
+_ARTICLE_JSON = (
+    """json_build_object(
+    'slug', a.slug, 'title', a.title, 'description', a.description, 'body', {body},
+    'tags', a.tag_list, 'created_at', a.created_at, 'updated_at', a.updated_at,
+    'favorites_count', a.favorites_count,
+    'favorited', EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $3),
+    'author', """
+    + _PROFILE_JSON
+    + ")"
+)
+
+_ORDER = "a.created_at DESC, a.id DESC"
+_RANKED = "a.rank DESC, a.created_at DESC, a.id DESC"
+
+_FILTERS = {
+    "author": "a.author_id = (SELECT id FROM users WHERE username = {p})",
+    "tag": """a.id IN (SELECT at.article_id FROM article_tags at
+                      JOIN tags t ON t.id = at.tag_id WHERE t.name = {p})""",
+    "favorited_by": """a.id IN (SELECT f.article_id FROM favorites f
+                               WHERE f.user_id = (SELECT id FROM users WHERE username = {p}))""",
+    "q": "a.search @@ articles_search_query({p})",
+}
+_FEED = "a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $3)"
 
 
-def _reader(engine: AsyncEngine) -> AsyncEngine:
-    return engine
-
-
-def _following(viewer_id: UserId | None, author_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    if viewer_id is None:
-        return false()
-    return exists().where(follows.c.follower_id == viewer_id, follows.c.followee_id == author_id)
-
-
-def _profile(row: Row[Any]) -> ProfileView:
-    return ProfileView(username=row.username, bio=row.bio, image=row.image, following=row.following)
-
-
-def _article_select(viewer_id: UserId | None, *, with_body: bool) -> Select[Any]:
-    tag_names = (
-        select(
-            func.coalesce(
-                func.array_agg(aggregate_order_by(T.c.name, T.c.name.collate("C"))),
-                array([], type_=T.c.name.type),
-            )
-        )
-        .select_from(article_tags.join(T, T.c.id == article_tags.c.tag_id))
-        .where(article_tags.c.article_id == A.c.id)
-        .scalar_subquery()
+@cache
+def _page_sql(filter_names: tuple[str, ...], feed: bool) -> str:
+    """A page and the total in one statement: $1 limit, $2 offset, $3 viewer, then filters."""
+    criteria = [_FILTERS[name].format(p=f"${n}") for n, name in enumerate(filter_names, start=4)]
+    if feed:
+        criteria.append(_FEED)
+    where = " AND ".join(criteria) or "TRUE"
+    searching = "q" in filter_names
+    rank = (
+        f", ts_rank(a.search, articles_search_query(${4 + filter_names.index('q')}))"
+        if searching
+        else ", 0"
     )
-    favorites_count = (
-        select(func.count())
-        .select_from(favorites)
-        .where(favorites.c.article_id == A.c.id)
-        .scalar_subquery()
-    )
-    favorited = (
-        false()
-        if viewer_id is None
-        else exists().where(favorites.c.article_id == A.c.id, favorites.c.user_id == viewer_id)
-    )
-    return select(
-        A.c.slug,
-        A.c.title,
-        A.c.description,
-        A.c.body if with_body else literal(None).label("body"),
-        A.c.created_at,
-        A.c.updated_at,
-        tag_names.label("tags"),
-        favorites_count.label("favorites_count"),
-        favorited.label("favorited"),
-        U.c.username,
-        U.c.bio,
-        U.c.image,
-        _following(viewer_id, A.c.author_id).label("following"),
-    ).select_from(A.join(U, U.c.id == A.c.author_id))
+    inner_order = "rank DESC, " + _ORDER if searching else _ORDER
+    return f"""
+SELECT (SELECT count(*) FROM articles a WHERE {where}) AS total,
+       COALESCE((
+         SELECT json_agg({_ARTICLE_JSON.format(body="NULL")} ORDER BY {_RANKED})
+         FROM (SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at,
+                      a.updated_at, a.favorites_count, a.author_id{rank} AS rank
+               FROM articles a WHERE {where}
+               ORDER BY {inner_order} LIMIT $1 OFFSET $2) a
+         JOIN users u ON u.id = a.author_id
+       ), '[]')::text AS items"""
 
 
-def _article(row: Row[Any]) -> ArticleView:
+_ARTICLE_SQL = f"""
+SELECT {_ARTICLE_JSON.format(body="a.body").replace("$3", "$2")}::text
+FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $1"""
+
+_PROFILE_SQL = f"""
+SELECT {_PROFILE_JSON.replace("$3", "$2")}::text FROM users u WHERE u.username = $1"""
+
+_COMMENT_JSON = (
+    """json_build_object(
+    'id', c.id, 'created_at', c.created_at, 'body', c.body, 'author', """
+    + _PROFILE_JSON.replace("$3", "$2")
+    + ")"
+)
+
+_COMMENTS_SQL = f"""
+SELECT COALESCE((
+         SELECT json_agg({_COMMENT_JSON} ORDER BY c.id)
+         FROM comments c JOIN users u ON u.id = c.author_id WHERE c.article_id = a.id
+       ), '[]')::text
+FROM articles a WHERE a.slug = $1"""
+
+_COMMENT_SQL = f"""
+SELECT {_COMMENT_JSON}::text FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1"""
+
+_TAGS_SQL = """
+SELECT COALESCE(array_agg(t.name ORDER BY t.name COLLATE "C"), '{}')
+FROM tags t WHERE EXISTS (SELECT 1 FROM article_tags at WHERE at.tag_id = t.id)"""
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _profile(d: dict[str, Any]) -> ProfileView:
+    return ProfileView(
+        username=d["username"], bio=d["bio"], image=d["image"], following=d["following"]
+    )
+
+
+def _article(d: dict[str, Any]) -> ArticleView:
     return ArticleView(
-        slug=row.slug,
-        title=row.title,
-        description=row.description,
-        body=row.body,
-        tags=tuple(row.tags),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        favorited=row.favorited,
-        favorites_count=row.favorites_count,
-        author=_profile(row),
+        slug=d["slug"],
+        title=d["title"],
+        description=d["description"],
+        body=d["body"],
+        tags=tuple(d["tags"]),
+        created_at=_time(d["created_at"]),
+        updated_at=_time(d["updated_at"]),
+        favorited=d["favorited"],
+        favorites_count=d["favorites_count"],
+        author=_profile(d["author"]),
     )
 
 
-def _user_id_of(username: str) -> ColumnElement[Any]:
-    return select(UserRow.id).where(UserRow.username == username).scalar_subquery()
-
-
-def _filters(filters: ArticleFilter) -> list[ColumnElement[bool]]:
-    criteria: list[ColumnElement[bool]] = []
-    if filters.author is not None:
-        criteria.append(A.c.author_id == _user_id_of(filters.author))
-    if filters.tag is not None:
-        criteria.append(
-            A.c.id.in_(
-                select(article_tags.c.article_id)
-                .join(T, T.c.id == article_tags.c.tag_id)
-                .where(T.c.name == filters.tag)
-            )
-        )
-    if filters.favorited_by is not None:
-        criteria.append(
-            A.c.id.in_(
-                select(favorites.c.article_id).where(
-                    favorites.c.user_id == _user_id_of(filters.favorited_by)
-                )
-            )
-        )
-    if filters.q is not None:
-        criteria.append(A.c.search.bool_op("@@")(_search_query(filters.q)))
-    return criteria
-
-
-def _search_query(q: str) -> ColumnElement[Any]:
-    """The tsquery of `q`: every word of it (the function is in migration 0003)."""
-    return func.articles_search_query(q)
-
-
-def _ranking(filters: ArticleFilter) -> list[ColumnElement[Any]]:
-    """Best match first when searching; newest first breaks the ties (and is the rest)."""
-    if filters.q is None:
-        return []
-    return [func.ts_rank(A.c.search, _search_query(filters.q)).desc()]
+def _comment(d: dict[str, Any]) -> CommentView:
+    created = _time(d["created_at"])
+    return CommentView(
+        id=d["id"],
+        created_at=created,
+        updated_at=created,
+        body=d["body"],
+        author=_profile(d["author"]),
+    )
 
 
 class SqlAlchemyProfileQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = _reader(engine)
+    def __init__(self, reader: DriverReader) -> None:
+        self._db = reader
 
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None:
-        query = select(
-            U.c.username, U.c.bio, U.c.image, _following(viewer_id, U.c.id).label("following")
-        ).where(U.c.username == username)
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else _profile(row)
+        row = await self._db.fetchrow(_PROFILE_SQL, username, viewer_id)
+        return None if row is None else _profile(orjson.loads(row[0]))
 
 
 class SqlAlchemyArticleQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = _reader(engine)
+    def __init__(self, reader: DriverReader) -> None:
+        self._db = reader
 
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None:
-        query = _article_select(viewer_id, with_body=True).where(A.c.slug == slug)
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else _article(row)
+        row = await self._db.fetchrow(_ARTICLE_SQL, slug, viewer_id)
+        return None if row is None else _article(orjson.loads(row[0]))
 
     async def articles(self, filters: ArticleFilter, viewer_id: UserId | None) -> ArticlePage:
+        given = {
+            "author": filters.author,
+            "tag": filters.tag,
+            "favorited_by": filters.favorited_by,
+            "q": filters.q,
+        }
+        names = tuple(name for name, value in given.items() if value is not None)
+        values = [given[name] for name in names]
         return await self._page(
-            _filters(filters), filters.limit, filters.offset, viewer_id, _ranking(filters)
+            _page_sql(names, False), filters.limit, filters.offset, viewer_id, values
         )
 
     async def feed(self, viewer_id: UserId, page: Page) -> ArticlePage:
-        followed = A.c.author_id.in_(
-            select(follows.c.followee_id).where(follows.c.follower_id == viewer_id)
-        )
-        return await self._page([followed], page.limit, page.offset, viewer_id)
+        return await self._page(_page_sql((), True), page.limit, page.offset, viewer_id, [])
 
     async def tags(self) -> list[str]:
-        query = (
-            select(T.c.name)
-            .where(exists().where(article_tags.c.tag_id == T.c.id))
-            .order_by(T.c.name.collate("C"))
-        )
-        async with self._engine.connect() as conn:
-            return list((await conn.scalars(query)).all())
+        row = await self._db.fetchrow(_TAGS_SQL)
+        return list(row[0]) if row is not None else []
 
     async def _page(
-        self,
-        criteria: list[ColumnElement[bool]],
-        limit: int,
-        offset: int,
-        viewer_id: UserId | None,
-        ranking: list[ColumnElement[Any]] | None = None,
+        self, sql: str, limit: int, offset: int, viewer_id: UserId | None, values: list[Any]
     ) -> ArticlePage:
-        where = and_(true(), *criteria)
-        page = (
-            _article_select(viewer_id, with_body=False)
-            .where(where)
-            .order_by(*(ranking or []), A.c.created_at.desc(), A.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        count = select(func.count()).select_from(A).where(where)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(page)).all()
-            total = (await conn.execute(count)).scalar_one()
-        return ArticlePage(articles=[_article(row) for row in rows], count=total)
+        row = await self._db.fetchrow(sql, limit, offset, viewer_id, *values)
+        assert row is not None
+        return ArticlePage(articles=[_article(item) for item in orjson.loads(row[1])], count=row[0])
 
 
 class SqlAlchemyCommentQueries:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = _reader(engine)
-
-    def _select(self, viewer_id: UserId | None) -> Select[Any]:
-        return select(
-            C.c.id,
-            C.c.created_at,
-            C.c.body,
-            U.c.username,
-            U.c.bio,
-            U.c.image,
-            _following(viewer_id, C.c.author_id).label("following"),
-        )
-
-    @staticmethod
-    def _view(row: Row[Any]) -> CommentView:
-        return CommentView(
-            id=row.id,
-            created_at=row.created_at,
-            updated_at=row.created_at,
-            body=row.body,
-            author=_profile(row),
-        )
+    def __init__(self, reader: DriverReader) -> None:
+        self._db = reader
 
     async def comments(self, slug: str, viewer_id: UserId | None) -> list[CommentView] | None:
-        # One statement: the article row is always there (if it exists), comments optional.
-        query = (
-            self._select(viewer_id)
-            .select_from(
-                A.outerjoin(C, C.c.article_id == A.c.id).outerjoin(U, U.c.id == C.c.author_id)
-            )
-            .where(A.c.slug == slug)
-            .order_by(C.c.id)
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        if not rows:
-            return None
-        return [self._view(row) for row in rows if row.id is not None]
+        row = await self._db.fetchrow(_COMMENTS_SQL, slug, viewer_id)
+        return None if row is None else [_comment(item) for item in orjson.loads(row[0])]
 
     async def comment(self, comment_id: CommentId, viewer_id: UserId | None) -> CommentView | None:
-        query = (
-            self._select(viewer_id)
-            .select_from(C.join(U, U.c.id == C.c.author_id))
-            .where(C.c.id == comment_id)
-        )
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else self._view(row)
+        row = await self._db.fetchrow(_COMMENT_SQL, comment_id, viewer_id)
+        return None if row is None else _comment(orjson.loads(row[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,8 @@ from entrypoints.http.routers import (
 )
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
+
+GC_YOUNG_THRESHOLD = 20_000
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -52,7 +55,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url=None,
     )
-    metrics = Metrics(pool_stats=lambda: _pool_stats(container, settings))
+    metrics = Metrics(
+        pool_stats=lambda: _pool_stats(container, settings),
+        statements=lambda: (
+            container.statement_counter().count if settings.storage == "postgres" else None
+        ),
+    )
     app.state.container = container
     app.state.settings = settings
     app.state.metrics = metrics
@@ -94,4 +102,11 @@ def app_from_environment() -> FastAPI:
     """Entry for `uvicorn --factory`: every worker reads the same environment."""
     settings = Settings()
     configure_logging(settings.log_level, settings.effective_log_format)
-    return create_app(settings)
+    app = create_app(settings)
+    # Start-up objects (modules, routes, the container) live as long as the process: move
+    # them out of the collector's sight, and collect young objects less often. Full
+    # collections over them showed up as the slowest 1% of requests.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+    return app

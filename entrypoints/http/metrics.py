@@ -5,20 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 PoolStats = Callable[[], tuple[int, int] | None]
 """(checked out, idle) connections of the pool, or None when there is no pool."""
+StatementCount = Callable[[], int | None]
+"""SQL statements sent so far by this process, or None without a database."""
 
 
-class _PoolCollector(Collector):
-    def __init__(self, stats: PoolStats) -> None:
+class _DatabaseCollector(Collector):
+    def __init__(self, stats: PoolStats, statements: StatementCount) -> None:
         self._stats = stats
+        self._statements = statements
 
     def collect(self) -> Iterable[Metric]:
+        sent = self._statements()
+        if sent is not None:
+            yield CounterMetricFamily(
+                "conduit_db_statements", "SQL statements sent to the database", value=sent
+            )
         stats = self._stats()
         if stats is None:
             return
@@ -32,7 +40,7 @@ class _PoolCollector(Collector):
 
 
 class Metrics:
-    def __init__(self, pool_stats: PoolStats) -> None:
+    def __init__(self, pool_stats: PoolStats, statements: StatementCount) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "conduit_http_requests",
@@ -53,7 +61,7 @@ class Metrics:
             ["error"],
             registry=self.registry,
         )
-        self.registry.register(_PoolCollector(pool_stats))
+        self.registry.register(_DatabaseCollector(pool_stats, statements))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

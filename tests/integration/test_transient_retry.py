@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from adapters.sqlalchemy.engine import create_session_factory
+from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
 from adapters.sqlalchemy.queries import SqlAlchemyArticleQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import ArticleDraft, CreateArticle
@@ -72,9 +72,9 @@ async def test_a_serialization_failure_at_commit_is_retried_and_writes_once(
     author = await add_user(uow, "author")
     refusing = RefusingUnitOfWork(create_session_factory(db), SERIALIZATION_FAILURE, refusals=1)
 
-    view = await CreateArticle(refusing, SqlAlchemyArticleQueries(db), TickingClock())(
-        author.id, DRAFT
-    )
+    view = await CreateArticle(
+        refusing, SqlAlchemyArticleQueries(DriverReader(db, StatementCounter())), TickingClock()
+    )(author.id, DRAFT)
 
     assert refusing.transactions == 2
     # The first attempt left nothing behind, so the second got the plain slug.

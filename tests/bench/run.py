@@ -1,0 +1,397 @@
+"""`make bench`: load-test the service the way `make run` serves it, with wrk.
+
+Seeds 50 users (each following 10), 500 articles (2-4 tags of 20, 1-2 KB bodies), 10
+comments and about 3 favorites per article, then runs each scenario for --duration
+seconds after a --warmup, with --connections connections, and reports requests/s,
+latency percentiles, non-2xx responses, SQL statements per request, CPU seconds of the
+service, PostgreSQL and wrk, and peak RSS per worker. Any error fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+
+from tests.bench.scenarios import SCENARIOS, BenchData, script
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_PASSWORD = "password123"
+STATEMENTS = re.compile(r"^conduit_db_statements_total (\S+)$", re.M)
+
+TARGETS = {  # scenario: (requests/s at least, p99 ms at most), one worker, 32 connections
+    "list_anon": (1000, 100),
+    "list_auth": (1000, 100),
+    "feed": (1000, 100),
+    "article": (1500, 60),
+    "comments": (1000, 100),
+    "read_mix": (1000, 100),
+    "write_mix": (700, 150),
+}
+
+
+@dataclass
+class Result:
+    scenario: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    errors: dict[str, int]
+    statements_per_request: float | None
+    cpu_service_s: float
+    cpu_postgres_s: float | None
+    cpu_wrk_s: float
+    peak_rss_mb_per_worker: float
+    fraction_of_livez: float | None = None
+    target: dict[str, float] | None = None
+    meets_target: bool | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _cpu(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of each worker process, sampled every 200 ms."""
+
+    def __init__(self, server_pid: int) -> None:
+        super().__init__(daemon=True)
+        self.server_pid = server_pid
+        self.peak: dict[int, int] = {}
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.2):
+            for process in _workers(self.server_pid):
+                try:
+                    rss = process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    continue
+                self.peak[process.pid] = max(self.peak.get(process.pid, 0), rss)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return max(self.peak.values(), default=0) / 2**20
+
+
+def _workers(server_pid: int) -> list[psutil.Process]:
+    """uvicorn serves in-process with one worker, in child processes with more."""
+    processes = _tree(server_pid)
+    children = [
+        p for p in processes[1:] if "multiprocessing.resource_tracker" not in " ".join(_cmdline(p))
+    ]
+    return children or processes[:1]
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return list(process.cmdline())
+    except psutil.Error:
+        return []
+
+
+def _statements(client: httpx.Client) -> float | None:
+    found = STATEMENTS.search(client.get("/metrics").text)
+    return float(found.group(1)) if found else None
+
+
+def _ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+    return wrk
+
+
+def _run_wrk(
+    wrk: str, base: str, lua: Path, seconds: int, connections: int
+) -> tuple[dict[str, object], float]:
+    """Run wrk; returns its JSON summary and the CPU seconds wrk itself used."""
+    command = [
+        wrk,
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(lua),
+        base,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    output = process.stdout.read().decode() if process.stdout else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(
+            f"wrk failed: {output} {process.stderr.read().decode() if process.stderr else ''}"
+        )
+    line = next(ln for ln in output.splitlines() if ln.startswith("BENCH-JSON "))
+    return json.loads(line.removeprefix("BENCH-JSON ")), usage.ru_utime + usage.ru_stime
+
+
+def _wait_live(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the service exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base}/livez", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit("the service did not start")
+
+
+def _bench_data(base: str, users: int) -> BenchData:
+    with httpx.Client(base_url=f"{base}/api", timeout=30) as client:
+        tokens, usernames = [], []
+        for n in range(1, users + 1):  # the seed names users u1_001 ... u1_050
+            name = f"u1_{n:03d}"
+            response = client.post(
+                "/users/login",
+                json={"user": {"email": f"{name}@seed.example", "password": SEED_PASSWORD}},
+            )
+            response.raise_for_status()
+            tokens.append(response.json()["user"]["token"])
+            usernames.append(name)
+        slugs: list[str] = []
+        total = client.get("/articles", params={"limit": 1}).json()["articlesCount"]
+        for offset in range(0, total, 100):
+            page = client.get("/articles", params={"limit": 100, "offset": offset}).json()
+            slugs.extend(a["slug"] for a in page["articles"])
+        tags = client.get("/tags").json()["tags"]
+    return BenchData(tokens, slugs, usernames, tags, total)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args()
+    wrk = _ensure_wrk()
+    scenarios = ["livez", *[s for s in args.scenarios.split(",") if s and s != "livez"]]
+
+    with ExitStack() as stack:
+        url, postgres_pid = _database(stack)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT_PER_MINUTE": "0",
+            "ENVIRONMENT": "development",
+        }
+        print("seeding (50 users, 500 articles, 5000 comments) ...", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "-m", "entrypoints.cli", "db", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, "-m", "entrypoints.cli", "seed", "--seed", "1"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "entrypoints.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        stack.callback(_stop, server)
+        _wait_live(base, server)
+        data = _bench_data(base, users=50)
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-")))
+        results = _run_all(args, wrk, base, work, scenarios, data, server.pid, postgres_pid)
+
+    _report(results, args)
+    failed = [r.scenario for r in results if any(r.errors.values())]
+    if failed:
+        print(f"FAILED: errors in {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_all(
+    args: argparse.Namespace,
+    wrk: str,
+    base: str,
+    work: Path,
+    scenarios: list[str],
+    data: BenchData,
+    server_pid: int,
+    postgres_pid: int | None,
+) -> list[Result]:
+    results: list[Result] = []
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for name in scenarios:
+            lua = work / f"{name}.lua"
+            lua.write_text(script(name, data))
+            print(f"{name}: warm-up {args.warmup}s, then {args.duration}s", file=sys.stderr)
+            _run_wrk(wrk, base, lua, args.warmup, args.connections)
+            service = _tree(server_pid)
+            postgres = _tree(postgres_pid) if postgres_pid else []
+            cpu_service, cpu_pg = _cpu(service), _cpu(postgres)
+            statements = _statements(client)
+            sampler = RssSampler(server_pid)
+            sampler.start()
+            summary, cpu_wrk = _run_wrk(wrk, base, lua, args.duration, args.connections)
+            peak = sampler.stop()
+            after_statements = _statements(client)
+            requests = int(summary["requests"])  # type: ignore[call-overload]
+            seconds = int(summary["duration_us"]) / 1e6  # type: ignore[call-overload]
+            latency: dict[str, float] = summary["latency_us"]  # type: ignore[assignment]
+            per_request = None
+            if statements is not None and after_statements is not None and requests:
+                # One /metrics request sits between the two readings: not counted.
+                per_request = round((after_statements - statements) / requests, 2)
+            results.append(
+                Result(
+                    scenario=name,
+                    requests=requests,
+                    rps=round(requests / seconds, 1),
+                    p50_ms=latency["p50"] / 1000,
+                    p90_ms=latency["p90"] / 1000,
+                    p99_ms=latency["p99"] / 1000,
+                    errors=dict(summary["errors"]),  # type: ignore[call-overload]
+                    statements_per_request=per_request,
+                    cpu_service_s=round(_cpu(_tree(server_pid)) - cpu_service, 2),
+                    cpu_postgres_s=round(_cpu(_tree(postgres_pid)) - cpu_pg, 2)
+                    if postgres_pid
+                    else None,
+                    cpu_wrk_s=round(cpu_wrk, 2),
+                    peak_rss_mb_per_worker=round(peak, 1),
+                )
+            )
+    livez = next(r for r in results if r.scenario == "livez")
+    for result in results:
+        result.fraction_of_livez = round(result.rps / livez.rps, 3) if livez.rps else None
+        if result.scenario in TARGETS:
+            rps, p99 = TARGETS[result.scenario]
+            result.target = {"rps": rps, "p99_ms": p99}
+            result.meets_target = result.rps >= rps and result.p99_ms <= p99
+    return results
+
+
+def _database(stack: ExitStack) -> tuple[str, int | None]:
+    """DATABASE_URL as given, or a fresh embedded PostgreSQL (whose CPU is measured)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], None
+    from entrypoints import embedded_postgres
+
+    data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-pg-")))
+    server = embedded_postgres.start(data_dir / "pg")
+    stack.callback(server.stop)
+    pid = int((data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])
+    return server.url, pid
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def _dash(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _report(results: list[Result], args: argparse.Namespace) -> None:
+    header = (
+        f"{'scenario':<11} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
+        f"{'non-2xx':>7} {'stmt/req':>8} {'cpu app':>7} {'cpu pg':>6} {'cpu wrk':>7} "
+        f"{'rss MB':>6} {'x livez':>7}  target"
+    )
+    print(f"\nworkers={args.workers} connections={args.connections} duration={args.duration}s")
+    print(header)
+    for r in results:
+        target = ""
+        if r.target:
+            verdict = "ok" if r.meets_target else "MISSED"
+            target = f">={r.target['rps']:.0f}/s p99<={r.target['p99_ms']:.0f}ms {verdict}"
+        errors = sum(r.errors.values())
+        statements = _dash(r.statements_per_request)
+        print(
+            f"{r.scenario:<11} {r.rps:>8.0f} {r.p50_ms:>7.1f} {r.p90_ms:>7.1f} {r.p99_ms:>7.1f} "
+            f"{errors:>7} {statements:>8} {r.cpu_service_s:>7.1f} {_dash(r.cpu_postgres_s):>6} "
+            f"{r.cpu_wrk_s:>7.1f} {r.peak_rss_mb_per_worker:>6.0f} "
+            f"{_dash(r.fraction_of_livez):>7}  {target}"
+        )
+    output = (
+        args.output
+        or ROOT / "bench-results" / f"bench-{time.strftime('%Y%m%d-%H%M%S')}-w{args.workers}.json"
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(
+        json.dumps(
+            {
+                "workers": args.workers,
+                "connections": args.connections,
+                "duration_s": args.duration,
+                "results": [asdict(r) for r in results],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten to {output}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
