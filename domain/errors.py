@@ -55,6 +55,10 @@ class ExpiredToken(InvalidToken):
     """The token was valid once but has expired."""
 
 
+class UnknownUser(InvalidToken):
+    """A well-signed token whose user no longer exists (deleted since it was issued)."""
+
+
 class NotFound(DomainError):
     """Base for a missing resource; `resource` is the RealWorld error key."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -22,7 +23,9 @@ class Settings(BaseSettings):
     data_dir: str = ".data"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    workers: int = Field(default=1, ge=1, le=64)
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, le=64, description="one per core"
+    )
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)

@@ -6,7 +6,14 @@ from collections.abc import Collection
 from dataclasses import replace
 
 from adapters.memory.store import Tables
-from domain.errors import EmailTaken, SlugTaken, UsernameTaken
+from domain.errors import (
+    ArticleNotFound,
+    EmailTaken,
+    ProfileNotFound,
+    SlugTaken,
+    UnknownUser,
+    UsernameTaken,
+)
 from domain.model import (
     Article,
     ArticleId,
@@ -18,6 +25,17 @@ from domain.model import (
     User,
     UserId,
 )
+
+
+def _require_user(t: Tables, user_id: UserId) -> None:
+    """The foreign keys of PostgreSQL, enforced the same way: a vanished writer is a bad token."""
+    if user_id not in t.users:
+        raise UnknownUser()
+
+
+def _require_article(t: Tables, article_id: ArticleId) -> None:
+    if article_id not in t.articles:
+        raise ArticleNotFound()
 
 
 class InMemoryUserRepository:
@@ -62,6 +80,9 @@ class InMemoryFollowRepository:
         self._t = tables
 
     async def add(self, follower_id: UserId, followee_id: UserId) -> None:
+        _require_user(self._t, follower_id)
+        if followee_id not in self._t.users:
+            raise ProfileNotFound()
         self._t.follows.add((follower_id, followee_id))
 
     async def remove(self, follower_id: UserId, followee_id: UserId) -> None:
@@ -76,6 +97,7 @@ class InMemoryArticleRepository:
         return next((a for a in self._t.articles.values() if a.slug == slug), None)
 
     async def add(self, article: NewArticle) -> Article:
+        _require_user(self._t, article.author_id)
         if self._slug_owner(article.slug) is not None:
             raise SlugTaken(article.slug)
         created = Article(
@@ -122,6 +144,8 @@ class InMemoryFavoriteRepository:
         self._t = tables
 
     async def add(self, user_id: UserId, article_id: ArticleId) -> None:
+        _require_user(self._t, user_id)
+        _require_article(self._t, article_id)
         self._t.favorites.add((user_id, article_id))
 
     async def remove(self, user_id: UserId, article_id: ArticleId) -> None:
@@ -133,6 +157,8 @@ class InMemoryCommentRepository:
         self._t = tables
 
     async def add(self, comment: NewComment) -> Comment:
+        _require_user(self._t, comment.author_id)
+        _require_article(self._t, comment.article_id)
         created = Comment(
             id=self._t.new_id("comments"),
             article_id=comment.article_id,

@@ -22,12 +22,29 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from domain.errors import DomainError, EmailTaken, SlugTaken, UsernameTaken
+from domain.errors import (
+    ArticleNotFound,
+    DomainError,
+    EmailTaken,
+    ProfileNotFound,
+    SlugTaken,
+    UnknownUser,
+    UsernameTaken,
+)
 
-UNIQUE_VIOLATIONS: dict[str, type[DomainError]] = {
+CONSTRAINT_VIOLATIONS: dict[str, type[DomainError]] = {
     "uq_users_username": UsernameTaken,
     "uq_users_email": EmailTaken,
     "uq_articles_slug": SlugTaken,
+    # The writer's own row is gone: only a token can name a user that does not exist.
+    "fk_articles_author_id_users": UnknownUser,
+    "fk_comments_author_id_users": UnknownUser,
+    "fk_favorites_user_id_users": UnknownUser,
+    "fk_follows_follower_id_users": UnknownUser,
+    # Deleted by someone else between our read and our write.
+    "fk_follows_followee_id_users": ProfileNotFound,
+    "fk_comments_article_id_articles": ArticleNotFound,
+    "fk_favorites_article_id_articles": ArticleNotFound,
 }
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
@@ -41,7 +58,7 @@ def constraint_name(error: IntegrityError) -> str | None:
 
 
 def domain_error(error: IntegrityError) -> DomainError | None:
-    mapped = UNIQUE_VIOLATIONS.get(constraint_name(error) or "")
+    mapped = CONSTRAINT_VIOLATIONS.get(constraint_name(error) or "")
     return mapped() if mapped is not None else None
 
 

@@ -57,7 +57,7 @@ C = cast(Table, CommentRow.__table__)
 async def _execute(
     session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> Result[Any]:
-    """Execute, mapping a unique-constraint violation to its domain error by name."""
+    """Execute, mapping a constraint violation to its domain error by the constraint's name."""
     try:
         return await session.execute(statement, params)
     except IntegrityError as error:
@@ -166,7 +166,9 @@ class SqlAlchemyFollowRepository:
         self._session = session
 
     async def add(self, follower_id: UserId, followee_id: UserId) -> None:
-        await self._session.execute(_FOLLOW, {"p_follower": follower_id, "p_followee": followee_id})
+        await _execute(
+            self._session, _FOLLOW, {"p_follower": follower_id, "p_followee": followee_id}
+        )
 
     async def remove(self, follower_id: UserId, followee_id: UserId) -> None:
         await self._session.execute(_UNFOLLOW, {"follower": follower_id, "followee": followee_id})
@@ -322,7 +324,7 @@ class SqlAlchemyFavoriteRepository:
         self._session = session
 
     async def add(self, user_id: UserId, article_id: ArticleId) -> None:
-        await self._session.execute(_FAVORITE, {"p_user_id": user_id, "p_article_id": article_id})
+        await _execute(self._session, _FAVORITE, {"p_user_id": user_id, "p_article_id": article_id})
 
     async def remove(self, user_id: UserId, article_id: ArticleId) -> None:
         await self._session.execute(_UNFAVORITE, {"user_id": user_id, "article_id": article_id})
