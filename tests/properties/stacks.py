@@ -1,0 +1,157 @@
+"""Both adapter sets behind the same use cases, driven side by side on one private loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from adapters.memory.queries import (
+    InMemoryArticleQueries,
+    InMemoryCommentQueries,
+    InMemoryProfileQueries,
+)
+from adapters.memory.store import InMemoryStore
+from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
+from adapters.sqlalchemy.queries import (
+    SqlAlchemyArticleQueries,
+    SqlAlchemyCommentQueries,
+    SqlAlchemyProfileQueries,
+)
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application import articles, comments, profiles, users
+from domain.errors import DomainError
+from domain.ports import (
+    ArticleQueries,
+    Clock,
+    CommentQueries,
+    PasswordHasher,
+    ProfileQueries,
+    TokenIssuer,
+    UnitOfWork,
+)
+from domain.views import UserView
+from tests.conftest import truncate_all
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Tools:
+    """Shared by both stacks: one clock, so that their timestamps can agree."""
+
+    clock: Clock
+    hasher: PasswordHasher
+    tokens: TokenIssuer
+
+
+class Stack:
+    """Every use case over one adapter set; each has its own unit of work, as in the app."""
+
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        profile_queries: ProfileQueries,
+        article_queries: ArticleQueries,
+        comment_queries: CommentQueries,
+        tools: Tools,
+    ) -> None:
+        clock, hasher, tokens = tools.clock, tools.hasher, tools.tokens
+        self.register_user = users.RegisterUser(uow(), hasher, tokens)
+        self.log_in = users.LogIn(uow(), hasher, tokens)
+        self.get_current_user = users.GetCurrentUser(uow(), tokens)
+        self.update_user = users.UpdateUser(uow(), hasher, tokens)
+        self.get_profile = profiles.GetProfile(profile_queries)
+        self.follow_profile = profiles.FollowProfile(uow())
+        self.create_article = articles.CreateArticle(uow(), article_queries, clock)
+        self.update_article = articles.UpdateArticle(uow(), article_queries, clock)
+        self.delete_article = articles.DeleteArticle(uow())
+        self.favorite_article = articles.FavoriteArticle(uow(), article_queries)
+        self.get_article = articles.GetArticle(article_queries)
+        self.list_articles = articles.ListArticles(article_queries)
+        self.get_feed = articles.GetFeed(article_queries)
+        self.list_tags = articles.ListTags(article_queries)
+        self.add_comment = comments.AddComment(uow(), comment_queries, clock)
+        self.list_comments = comments.ListComments(comment_queries)
+        self.delete_comment = comments.DeleteComment(uow())
+
+
+def memory_stack(tools: Tools) -> Stack:
+    store = InMemoryStore()
+    return Stack(
+        lambda: InMemoryUnitOfWork(store),
+        InMemoryProfileQueries(store),
+        InMemoryArticleQueries(store),
+        InMemoryCommentQueries(store),
+        tools,
+    )
+
+
+def postgres_stack(engine: AsyncEngine, tools: Tools) -> Stack:
+    sessions = create_session_factory(engine)
+    reader = DriverReader(engine, StatementCounter())
+    return Stack(
+        lambda: SqlAlchemyUnitOfWork(sessions),
+        SqlAlchemyProfileQueries(reader),
+        SqlAlchemyArticleQueries(reader),
+        SqlAlchemyCommentQueries(reader),
+        tools,
+    )
+
+
+class Twins:
+    """A fresh in-memory stack and an emptied PostgreSQL one, on a private event loop.
+
+    The state machines are synchronous, so every call runs to completion on this loop,
+    which also owns the engine's connections: `close()` disposes of both.
+    """
+
+    def __init__(self, postgres_url: str, tools: Tools) -> None:
+        self._tokens = tools.tokens
+        self._loop = asyncio.new_event_loop()
+        self._engine = create_async_engine(postgres_url)
+        self.memory = memory_stack(tools)
+        self.postgres = postgres_stack(self._engine, tools)
+        self.run(truncate_all(self._engine))
+
+    def run(self, call: Awaitable[T]) -> T:
+        return self._loop.run_until_complete(call)
+
+    def each(self, call: Callable[[Stack], Awaitable[T]]) -> dict[str, T]:
+        """Each stack's own answer, by name, for checks that must hold on either."""
+        return {"memory": self.run(call(self.memory)), "postgres": self.run(call(self.postgres))}
+
+    def agree(self, call: Callable[[Stack], Awaitable[T]]) -> T | DomainError:
+        """`call` on both stacks, which must answer the same value or raise the same error."""
+        memory = self.run(_answer(call(self.memory)))
+        postgres = self.run(_answer(call(self.postgres)))
+        assert self._observable(memory) == self._observable(postgres), (
+            f"the adapters disagree:\n  memory:   {memory!r}\n  postgres: {postgres!r}"
+        )
+        return memory
+
+    def _observable(self, answer: object) -> object:
+        """Errors by type and details; a token by the user it names, not by its bytes."""
+        if isinstance(answer, DomainError):
+            return type(answer), answer.args
+        if isinstance(answer, UserView):
+            return replace(answer, token=f"user {self._tokens.verify(answer.token)}")
+        return answer
+
+    def close(self) -> None:
+        try:
+            self.run(self._engine.dispose())
+            self.run(self._loop.shutdown_default_executor())
+        finally:
+            self._loop.close()
+
+
+async def _answer(call: Awaitable[T]) -> T | DomainError:
+    try:
+        return await call
+    except DomainError as error:
+        return error
