@@ -297,7 +297,10 @@ def _run_all(
             seconds = int(summary["duration_us"]) / 1e6  # type: ignore[call-overload]
             latency: dict[str, float] = summary["latency_us"]  # type: ignore[assignment]
             per_request = None
-            if statements is not None and after_statements is not None and requests:
+            # Each worker counts its own statements and /metrics reaches one of them:
+            # the count is only meaningful with a single worker.
+            single = args.workers == 1
+            if single and statements is not None and after_statements is not None and requests:
                 # One /metrics request sits between the two readings: not counted.
                 per_request = round((after_statements - statements) / requests, 2)
             results.append(
