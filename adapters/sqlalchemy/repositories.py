@@ -7,22 +7,17 @@ third of a write request's CPU before).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import (
-    ARRAY,
-    BigInteger,
     Executable,
     Table,
-    Text,
     bindparam,
     delete,
-    func,
     insert,
     select,
 )
-from sqlalchemy import text as sql
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Result, Row
@@ -38,11 +33,9 @@ from adapters.sqlalchemy.models import (
     follows,
 )
 from domain.model import (
-    Article,
     ArticleId,
     Comment,
     CommentId,
-    NewArticle,
     NewComment,
     NewUser,
     User,
@@ -54,7 +47,7 @@ A = cast(Table, ArticleRow.__table__)
 C = cast(Table, CommentRow.__table__)
 
 
-async def _execute(
+async def execute(
     session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> Result[Any]:
     """Execute, mapping a constraint violation to its domain error by the constraint's name."""
@@ -109,7 +102,7 @@ class SqlAlchemyUserRepository:
         self._session = session
 
     async def add(self, user: NewUser) -> User:
-        result = await _execute(
+        result = await execute(
             self._session,
             _INSERT_USER,
             {
@@ -134,7 +127,7 @@ class SqlAlchemyUserRepository:
         return await self._one(_USER_BY_USERNAME, {"username": username})
 
     async def update(self, user: User) -> User:
-        result = await _execute(
+        result = await execute(
             self._session,
             _UPDATE_USER,
             {
@@ -166,145 +159,12 @@ class SqlAlchemyFollowRepository:
         self._session = session
 
     async def add(self, follower_id: UserId, followee_id: UserId) -> None:
-        await _execute(
+        await execute(
             self._session, _FOLLOW, {"p_follower": follower_id, "p_followee": followee_id}
         )
 
     async def remove(self, follower_id: UserId, followee_id: UserId) -> None:
         await self._session.execute(_UNFOLLOW, {"follower": follower_id, "followee": followee_id})
-
-
-_ARTICLE = select(
-    A.c.id,
-    A.c.slug,
-    A.c.title,
-    A.c.description,
-    A.c.body,
-    A.c.tag_list,
-    A.c.author_id,
-    A.c.created_at,
-    A.c.updated_at,
-)
-_ARTICLE_BY_SLUG = _ARTICLE.where(A.c.slug == bindparam("slug"))
-_ARTICLE_VALUES = {
-    "slug": bindparam("p_slug"),
-    "title": bindparam("p_title"),
-    "description": bindparam("p_description"),
-    "body": bindparam("p_body"),
-    "tag_list": bindparam("p_tags", type_=ARRAY(Text)),
-    "updated_at": bindparam("p_updated_at"),
-}
-_INSERT_ARTICLE = (
-    insert(A)
-    .values(
-        **_ARTICLE_VALUES,
-        author_id=bindparam("p_author_id"),
-        created_at=bindparam("p_created_at"),
-    )
-    .returning(A.c.id)
-)
-_UPDATE_ARTICLE = sql_update(A).where(A.c.id == bindparam("p_id")).values(**_ARTICLE_VALUES)
-_DELETE_ARTICLE = delete(A).where(A.c.id == bindparam("id"))
-# Writers of the same slug base take turns until commit: without the lock, N racers read
-# the same taken set, pick the same slug, and only one wins per retry.
-_LOCK_SLUG_BASE = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("base"), 0)))
-# Slugs are [a-z0-9-] only, so LIKE needs no escaping.
-_SLUGS_LIKE = select(A.c.slug).where(
-    (A.c.slug == bindparam("base")) | A.c.slug.startswith(bindparam("base") + "-")
-)
-
-_TAG_NAMES = bindparam("names", type_=ARRAY(Text))
-# Names arrive sorted, so concurrent writers lock new tags in the same order. The link
-# is a separate statement: its snapshot must see tags another writer committed while
-# this insert waited on them.
-_ADD_TAGS = sql(
-    "INSERT INTO tags (name) SELECT unnest(:names) ON CONFLICT (name) DO NOTHING"
-).bindparams(_TAG_NAMES)
-_LINK_TAGS = sql(
-    "INSERT INTO article_tags (article_id, tag_id)"
-    " SELECT :article_id, id FROM tags WHERE name = ANY(:names)"
-    " ON CONFLICT DO NOTHING"
-).bindparams(_TAG_NAMES, bindparam("article_id", type_=BigInteger))
-_UNLINK_OTHER_TAGS = sql(
-    "DELETE FROM article_tags WHERE article_id = :article_id"
-    " AND tag_id NOT IN (SELECT id FROM tags WHERE name = ANY(:names))"
-).bindparams(_TAG_NAMES, bindparam("article_id", type_=BigInteger))
-
-
-def _article_params(article: Article | NewArticle) -> dict[str, Any]:
-    return {
-        "p_slug": article.slug,
-        "p_title": article.title,
-        "p_description": article.description,
-        "p_body": article.body,
-        "p_tags": sorted(article.tags),
-        "p_updated_at": article.updated_at if isinstance(article, Article) else article.created_at,
-    }
-
-
-class SqlAlchemyArticleRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def add(self, article: NewArticle) -> Article:
-        params = _article_params(article)
-        params.update(p_author_id=article.author_id, p_created_at=article.created_at)
-        result = await _execute(self._session, _INSERT_ARTICLE, params)
-        article_id: int = result.scalar_one()
-        await self._link_tags(article_id, article.tags)
-        return Article(
-            id=article_id,
-            slug=article.slug,
-            title=article.title,
-            description=article.description,
-            body=article.body,
-            tags=article.tags,
-            author_id=article.author_id,
-            created_at=article.created_at,
-            updated_at=article.created_at,
-        )
-
-    async def get_by_slug(self, slug: str) -> Article | None:
-        row = (await self._session.execute(_ARTICLE_BY_SLUG, {"slug": slug})).first()
-        if row is None:
-            return None
-        return Article(
-            id=row.id,
-            slug=row.slug,
-            title=row.title,
-            description=row.description,
-            body=row.body,
-            tags=tuple(row.tag_list),
-            author_id=row.author_id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
-    async def slugs_like(self, base: str) -> Collection[str]:
-        await self._session.execute(_LOCK_SLUG_BASE, {"base": base})
-        return set((await self._session.scalars(_SLUGS_LIKE, {"base": base})).all())
-
-    async def update(self, article: Article) -> Article:
-        params = _article_params(article)
-        params["p_id"] = article.id
-        result = await _execute(self._session, _UPDATE_ARTICLE, params)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise LookupError(f"article {article.id} vanished inside its own transaction")
-        await self._session.execute(
-            _UNLINK_OTHER_TAGS, {"article_id": article.id, "names": list(article.tags)}
-        )
-        await self._link_tags(article.id, article.tags)
-        return article
-
-    async def delete(self, article_id: ArticleId) -> None:
-        # ON DELETE CASCADE removes comments, favorites and tag links in the same statement.
-        await self._session.execute(_DELETE_ARTICLE, {"id": article_id})
-
-    async def _link_tags(self, article_id: ArticleId, names: tuple[str, ...]) -> None:
-        if not names:
-            return
-        await self._session.execute(_ADD_TAGS, {"names": list(names)})
-        await self._session.execute(_LINK_TAGS, {"article_id": article_id, "names": list(names)})
 
 
 _FAVORITE = (
@@ -324,7 +184,7 @@ class SqlAlchemyFavoriteRepository:
         self._session = session
 
     async def add(self, user_id: UserId, article_id: ArticleId) -> None:
-        await _execute(self._session, _FAVORITE, {"p_user_id": user_id, "p_article_id": article_id})
+        await execute(self._session, _FAVORITE, {"p_user_id": user_id, "p_article_id": article_id})
 
     async def remove(self, user_id: UserId, article_id: ArticleId) -> None:
         await self._session.execute(_UNFAVORITE, {"user_id": user_id, "article_id": article_id})
@@ -350,7 +210,7 @@ class SqlAlchemyCommentRepository:
         self._session = session
 
     async def add(self, comment: NewComment) -> Comment:
-        result = await _execute(
+        result = await execute(
             self._session,
             _INSERT_COMMENT,
             {

@@ -10,9 +10,9 @@ from typing import Any, Self
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sqlalchemy.article_repository import SqlAlchemyArticleRepository
 from adapters.sqlalchemy.errors import RETRYABLE_SQLSTATES, sqlstate
 from adapters.sqlalchemy.repositories import (
-    SqlAlchemyArticleRepository,
     SqlAlchemyCommentRepository,
     SqlAlchemyFavoriteRepository,
     SqlAlchemyFollowRepository,
