@@ -49,7 +49,7 @@ from domain.views import (
     Page,
     UserView,
 )
-from tests.properties.stacks import Stack, Tools, Twins
+from tests.properties.stacks import Twins
 from tests.properties.stories import (
     NAMES,
     PASSWORD,
@@ -75,6 +75,7 @@ from tests.properties.stories import (
     user_changes,
 )
 from tests.unit.conftest import FakeClock
+from tests.use_cases import Stack, Tools
 
 T = TypeVar("T")
 

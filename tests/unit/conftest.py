@@ -20,12 +20,12 @@ from adapters.memory.store import InMemoryStore, Tables
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
-from application import articles, comments, profiles, users
 from application.articles import ArticleDraft
 from application.users import Registration
 from domain.model import UserId
 from domain.ports import UnitOfWork
 from domain.views import ArticleView
+from tests.use_cases import Stack, Tools
 
 START = datetime(2026, 2, 18, 3, 22, 56, 637_000, tzinfo=UTC)
 PASSWORD = "password123"
@@ -92,8 +92,8 @@ class Member:
     token: str
 
 
-class UseCases:
-    """Every use case over one in-memory store; each gets its own unit of work, as in the app."""
+class UseCases(Stack):
+    """Every use case over one in-memory store, plus shortcuts to set a scene."""
 
     def __init__(
         self,
@@ -102,28 +102,13 @@ class UseCases:
         hasher: Argon2PasswordHasher,
         tokens: JwtTokenIssuer,
     ) -> None:
-        def uow() -> UnitOfWork:
-            return as_port(InMemoryUnitOfWork(store))
-
-        article_queries = InMemoryArticleQueries(store)
-        comment_queries = InMemoryCommentQueries(store)
-        self.register_user = users.RegisterUser(uow(), hasher, tokens)
-        self.log_in = users.LogIn(uow(), hasher, tokens)
-        self.get_current_user = users.GetCurrentUser(uow(), tokens)
-        self.update_user = users.UpdateUser(uow(), hasher, tokens)
-        self.get_profile = profiles.GetProfile(InMemoryProfileQueries(store))
-        self.follow_profile = profiles.FollowProfile(uow())
-        self.create_article = articles.CreateArticle(uow(), article_queries, clock)
-        self.update_article = articles.UpdateArticle(uow(), article_queries, clock)
-        self.delete_article = articles.DeleteArticle(uow())
-        self.favorite_article = articles.FavoriteArticle(uow(), article_queries)
-        self.get_article = articles.GetArticle(article_queries)
-        self.list_articles = articles.ListArticles(article_queries)
-        self.get_feed = articles.GetFeed(article_queries)
-        self.list_tags = articles.ListTags(article_queries)
-        self.add_comment = comments.AddComment(uow(), comment_queries, clock)
-        self.list_comments = comments.ListComments(comment_queries)
-        self.delete_comment = comments.DeleteComment(uow())
+        super().__init__(
+            lambda: as_port(InMemoryUnitOfWork(store)),
+            InMemoryProfileQueries(store),
+            InMemoryArticleQueries(store),
+            InMemoryCommentQueries(store),
+            Tools(clock, hasher, tokens),
+        )
         self._tokens = tokens
         self._names = itertools.count(1)
 
