@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from entrypoints import embedded_postgres, migrations, search_backfill
+from entrypoints.http.metrics import MULTIPROCESS_DIR
 from entrypoints.logs import configure_logging
 from entrypoints.progress import ProgressBar
 from entrypoints.seed import seed as write_demo_data
@@ -57,12 +59,17 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
                 # Convenience for the embedded database; deployments migrate as a separate step.
                 migrations.upgrade(url)
             os.environ["DATABASE_URL"] = url
+        workers = args.workers or settings.workers
+        if workers > 1 and MULTIPROCESS_DIR not in os.environ:
+            # Workers share their metrics through files here; a fresh directory per run.
+            directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-metrics-"))
+            os.environ[MULTIPROCESS_DIR] = directory
         uvicorn.run(
             "entrypoints.http.app:app_from_environment",
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,
-            workers=args.workers or settings.workers,
+            workers=workers,
             loop="uvloop",
             http="httptools",
             access_log=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from adapters.sqlalchemy.engine import pool_stats
 from entrypoints.container import Container, build_container
 from entrypoints.http.errors import install_error_handlers
-from entrypoints.http.metrics import Metrics
+from entrypoints.http.metrics import REFRESH_SECONDS, Metrics
 from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from entrypoints.http.rate_limit import CredentialRateLimitMiddleware, TokenBucket
 from entrypoints.http.routers import (
@@ -39,9 +40,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.storage == "postgres":
             container.engine()
+        refresher = None
+        if metrics.multiprocess:
+            # A scrape reaches one worker: the others publish their database figures.
+            refresher = asyncio.create_task(_refresh_periodically(metrics))
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
             if settings.storage == "postgres":
                 await container.engine().dispose()
                 container.engine.reset()
@@ -70,6 +77,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(health.router)
     _add_middleware(app, settings, metrics)
     return app
+
+
+async def _refresh_periodically(metrics: Metrics) -> None:
+    while True:
+        metrics.refresh()
+        await asyncio.sleep(REFRESH_SECONDS)
 
 
 def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:

@@ -1,12 +1,21 @@
-"""Prometheus metrics, one registry per app so several apps can live in one process."""
+"""Prometheus metrics: one registry per app, aggregated across worker processes.
+
+With several workers (uvicorn processes), PROMETHEUS_MULTIPROC_DIR is set by the CLI: every
+worker writes its figures to files there, and a scrape, whichever worker answers it, sums
+them all. The database figures live in the adapters as plain numbers and are copied in
+by `refresh()`: before a scrape, and every second in each worker.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+REFRESH_SECONDS = 1.0
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -14,29 +23,6 @@ PoolStats = Callable[[], tuple[int, int] | None]
 """(checked out, idle) connections of the pool, or None when there is no pool."""
 StatementCount = Callable[[], int | None]
 """SQL statements sent so far by this process, or None without a database."""
-
-
-class _DatabaseCollector(Collector):
-    def __init__(self, stats: PoolStats, statements: StatementCount) -> None:
-        self._stats = stats
-        self._statements = statements
-
-    def collect(self) -> Iterable[Metric]:
-        sent = self._statements()
-        if sent is not None:
-            yield CounterMetricFamily(
-                "conduit_db_statements", "SQL statements sent to the database", value=sent
-            )
-        stats = self._stats()
-        if stats is None:
-            return
-        in_use, idle = stats
-        family = GaugeMetricFamily(
-            "conduit_db_pool_connections", "Database pool connections", labels=["state"]
-        )
-        family.add_metric(["in_use"], in_use)
-        family.add_metric(["idle"], idle)
-        yield family
 
 
 class Metrics:
@@ -61,11 +47,41 @@ class Metrics:
             ["error"],
             registry=self.registry,
         )
-        self.registry.register(_DatabaseCollector(pool_stats, statements))
+        self.statements = Counter(
+            "conduit_db_statements", "SQL statements sent to the database", registry=self.registry
+        )
+        self.pool = Gauge(
+            "conduit_db_pool_connections",
+            "Database pool connections",
+            ["state"],
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self._pool_stats = pool_stats
+        self._statement_count = statements
+        self._statements_seen = 0
+        self.multiprocess = MULTIPROCESS_DIR in os.environ
+
+    def refresh(self) -> None:
+        """Copy the database figures in from the adapters."""
+        sent = self._statement_count()
+        if sent is not None and sent > self._statements_seen:
+            self.statements.inc(sent - self._statements_seen)
+            self._statements_seen = sent
+        stats = self._pool_stats()
+        if stats is not None:
+            in_use, idle = stats
+            self.pool.labels("in_use").set(in_use)
+            self.pool.labels("idle").set(idle)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        self.refresh()
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        every_worker = CollectorRegistry()
+        MultiProcessCollector(every_worker)  # type: ignore[no-untyped-call]
+        return generate_latest(every_worker)
