@@ -51,9 +51,14 @@ _DELETE_ARTICLE = delete(A).where(A.c.id == bindparam("id"))
 # Writers of the same slug base take turns until commit: without the lock, N racers read
 # the same taken set, pick the same slug, and only one wins per retry.
 _LOCK_SLUG_BASE = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("base"), 0)))
-# Slugs are [a-z0-9-] only, so LIKE needs no escaping.
+# `base-*` as a byte range ('-' is 0x2D, '.' the next byte): the text_pattern_ops index
+# (migration 0007) serves it even in a generic plan, where LIKE with a parameter cannot.
 _SLUGS_LIKE = select(A.c.slug).where(
-    (A.c.slug == bindparam("base")) | A.c.slug.startswith(bindparam("base") + "-")
+    (A.c.slug == bindparam("base"))
+    | (
+        A.c.slug.op("~>=~", is_comparison=True)((bindparam("base") + "-").self_group())
+        & A.c.slug.op("~<~", is_comparison=True)((bindparam("base") + ".").self_group())
+    )
 )
 
 _TAG_NAMES = bindparam("names", type_=ARRAY(Text))

@@ -84,6 +84,8 @@ class ArticleRow(Base):
         Index("ix_articles_created_at_id", "created_at", "id"),
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
         Index("ix_articles_search", "search", postgresql_using="gin"),
+        # Serves `slug LIKE 'base-%'` (choosing a free slug) under any collation.
+        Index("ix_articles_slug_pattern", "slug", postgresql_ops={"slug": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
