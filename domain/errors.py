@@ -65,10 +65,6 @@ class NotFound(DomainError):
     resource = "resource"
 
 
-class UserNotFound(NotFound):
-    resource = "user"
-
-
 class ProfileNotFound(NotFound):
     resource = "profile"
 

@@ -26,6 +26,10 @@ class NewUser:
     email: str
     password_hash: str
 
+    def saved(self, user_id: UserId) -> User:
+        """The user as stored under the id the repository gave it."""
+        return User(user_id, self.username, self.email, self.password_hash)
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -50,6 +54,20 @@ class NewArticle:
     author_id: UserId
     created_at: datetime
 
+    def saved(self, article_id: ArticleId) -> Article:
+        """The article as stored under the id the repository gave it; not yet updated."""
+        return Article(
+            id=article_id,
+            slug=self.slug,
+            title=self.title,
+            description=self.description,
+            body=self.body,
+            tags=self.tags,
+            author_id=self.author_id,
+            created_at=self.created_at,
+            updated_at=self.created_at,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Comment:
@@ -66,3 +84,7 @@ class NewComment:
     author_id: UserId
     body: str
     created_at: datetime
+
+    def saved(self, comment_id: CommentId) -> Comment:
+        """The comment as stored under the id the repository gave it."""
+        return Comment(comment_id, self.article_id, self.author_id, self.body, self.created_at)

@@ -111,7 +111,8 @@ class ArticleQueries(Protocol):
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None: ...
 
     async def articles(self, filters: ArticleFilter, viewer_id: UserId | None) -> ArticlePage:
-        """Newest first (created_at desc, then id desc); list items have no body."""
+        """Newest first (created_at desc, then id desc), best match first when searching
+        (`filters.q`); list items have no body."""
 
     async def feed(self, viewer_id: UserId, page: Page) -> ArticlePage:
         """Articles by the authors `viewer_id` follows, newest first."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
 
 from adapters.memory.store import Tables
 from domain.errors import (
@@ -52,11 +51,8 @@ class InMemoryUserRepository:
                 raise EmailTaken()
 
     async def add(self, user: NewUser) -> User:
-        created = User(
-            id=0, username=user.username, email=user.email, password_hash=user.password_hash
-        )
-        self._check_unique(created)
-        created = replace(created, id=self._t.new_id("users"))
+        self._check_unique(user.saved(0))
+        created = user.saved(self._t.new_id("users"))
         self._t.users[created.id] = created
         return created
 
@@ -100,17 +96,7 @@ class InMemoryArticleRepository:
         _require_user(self._t, article.author_id)
         if self._slug_owner(article.slug) is not None:
             raise SlugTaken(article.slug)
-        created = Article(
-            id=self._t.new_id("articles"),
-            slug=article.slug,
-            title=article.title,
-            description=article.description,
-            body=article.body,
-            tags=article.tags,
-            author_id=article.author_id,
-            created_at=article.created_at,
-            updated_at=article.created_at,
-        )
+        created = article.saved(self._t.new_id("articles"))
         self._t.articles[created.id] = created
         return created
 
@@ -159,13 +145,7 @@ class InMemoryCommentRepository:
     async def add(self, comment: NewComment) -> Comment:
         _require_user(self._t, comment.author_id)
         _require_article(self._t, comment.article_id)
-        created = Comment(
-            id=self._t.new_id("comments"),
-            article_id=comment.article_id,
-            author_id=comment.author_id,
-            body=comment.body,
-            created_at=comment.created_at,
-        )
+        created = comment.saved(self._t.new_id("comments"))
         self._t.comments[created.id] = created
         return created
 

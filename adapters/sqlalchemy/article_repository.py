@@ -100,17 +100,7 @@ class SqlAlchemyArticleRepository:
         result = await execute(self._session, _INSERT_ARTICLE, params)
         article_id: int = result.scalar_one()
         await self._link_tags(article_id, article.tags)
-        return Article(
-            id=article_id,
-            slug=article.slug,
-            title=article.title,
-            description=article.description,
-            body=article.body,
-            tags=article.tags,
-            author_id=article.author_id,
-            created_at=article.created_at,
-            updated_at=article.created_at,
-        )
+        return article.saved(article_id)
 
     async def get_by_slug(self, slug: str) -> Article | None:
         row = (await self._session.execute(_ARTICLE_BY_SLUG, {"slug": slug})).first()

@@ -111,7 +111,7 @@ class SqlAlchemyUserRepository:
                 "p_password_hash": user.password_hash,
             },
         )
-        return User(result.scalar_one(), user.username, user.email, user.password_hash)
+        return user.saved(result.scalar_one())
 
     async def _one(self, statement: Executable, params: Mapping[str, Any]) -> User | None:
         row = (await self._session.execute(statement, params)).first()
@@ -220,13 +220,7 @@ class SqlAlchemyCommentRepository:
                 "p_created_at": comment.created_at,
             },
         )
-        return Comment(
-            id=result.scalar_one(),
-            article_id=comment.article_id,
-            author_id=comment.author_id,
-            body=comment.body,
-            created_at=comment.created_at,
-        )
+        return comment.saved(result.scalar_one())
 
     async def get(self, comment_id: CommentId) -> Comment | None:
         row = (await self._session.execute(_COMMENT_BY_ID, {"id": comment_id})).first()
