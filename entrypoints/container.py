@@ -15,6 +15,11 @@ from adapters.memory.queries import (
 )
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.postgres.queries import (
+    PostgresArticleQueries,
+    PostgresCommentQueries,
+    PostgresProfileQueries,
+)
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
 from adapters.sqlalchemy.engine import (
@@ -25,11 +30,6 @@ from adapters.sqlalchemy.engine import (
     create_session_factory,
 )
 from adapters.sqlalchemy.probe import SqlAlchemyDatabaseProbe
-from adapters.sqlalchemy.queries import (
-    SqlAlchemyArticleQueries,
-    SqlAlchemyCommentQueries,
-    SqlAlchemyProfileQueries,
-)
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import (
     CreateArticle,
@@ -116,17 +116,17 @@ class Container(containers.DeclarativeContainer):
     )
     profile_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(SqlAlchemyProfileQueries, reader),
+        postgres=providers.Singleton(PostgresProfileQueries, reader),
         memory=providers.Singleton(InMemoryProfileQueries, store),
     )
     article_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(SqlAlchemyArticleQueries, reader),
+        postgres=providers.Singleton(PostgresArticleQueries, reader),
         memory=providers.Singleton(InMemoryArticleQueries, store),
     )
     comment_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(SqlAlchemyCommentQueries, reader),
+        postgres=providers.Singleton(PostgresCommentQueries, reader),
         memory=providers.Singleton(InMemoryCommentQueries, store),
     )
 

@@ -1,4 +1,4 @@
-"""Full-text search over dicts, mimicking the PostgreSQL side of the SQLAlchemy adapter.
+"""Full-text search over dicts, mimicking the PostgreSQL adapters.
 
 PostgreSQL indexes `articles_search_vector(title, description, body)` (migration 0003):
 ASCII punctuation becomes a space, the `simple` configuration splits the rest into

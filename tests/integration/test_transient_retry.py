@@ -15,8 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from adapters.postgres.queries import PostgresArticleQueries
 from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
-from adapters.sqlalchemy.queries import SqlAlchemyArticleQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import ArticleDraft, CreateArticle
 from application.transactions import DEFAULT_ATTEMPTS
@@ -73,7 +73,7 @@ async def test_a_serialization_failure_at_commit_is_retried_and_writes_once(
     refusing = RefusingUnitOfWork(create_session_factory(db), SERIALIZATION_FAILURE, refusals=1)
 
     view = await CreateArticle(
-        refusing, SqlAlchemyArticleQueries(DriverReader(db, StatementCounter())), TickingClock()
+        refusing, PostgresArticleQueries(DriverReader(db, StatementCounter())), TickingClock()
     )(author.id, DRAFT)
 
     assert refusing.transactions == 2

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.postgres.queries import PostgresArticleQueries
 from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
-from adapters.sqlalchemy.queries import SqlAlchemyArticleQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import ArticleDraft, CreateArticle
 from domain.model import NewUser
@@ -109,7 +109,7 @@ async def test_create_article_that_fails_at_commit_leaves_no_article_and_no_tags
     uow: SqlAlchemyUnitOfWork, db: AsyncEngine
 ) -> None:
     author = await add_user(uow, "author")
-    queries = SqlAlchemyArticleQueries(DriverReader(db, StatementCounter()))
+    queries = PostgresArticleQueries(DriverReader(db, StatementCounter()))
     failing = CreateArticle(ConnectionLostAtCommit(db), queries, TickingClock())
 
     with pytest.raises(DBAPIError):

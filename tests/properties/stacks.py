@@ -16,12 +16,12 @@ from adapters.memory.queries import (
 )
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
-from adapters.sqlalchemy.queries import (
-    SqlAlchemyArticleQueries,
-    SqlAlchemyCommentQueries,
-    SqlAlchemyProfileQueries,
+from adapters.postgres.queries import (
+    PostgresArticleQueries,
+    PostgresCommentQueries,
+    PostgresProfileQueries,
 )
+from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.errors import DomainError
 from domain.views import UserView
@@ -47,9 +47,9 @@ def postgres_stack(engine: AsyncEngine, tools: Tools) -> Stack:
     reader = DriverReader(engine, StatementCounter())
     return Stack(
         lambda: SqlAlchemyUnitOfWork(sessions),
-        SqlAlchemyProfileQueries(reader),
-        SqlAlchemyArticleQueries(reader),
-        SqlAlchemyCommentQueries(reader),
+        PostgresProfileQueries(reader),
+        PostgresArticleQueries(reader),
+        PostgresCommentQueries(reader),
         tools,
     )
 

@@ -18,18 +18,19 @@ from adapters.sqlalchemy.engine import DriverReader
 from domain.model import CommentId, UserId
 from domain.views import ArticleFilter, ArticlePage, ArticleView, CommentView, Page, ProfileView
 
-# $3 is the viewer's id everywhere (NULL when anonymous: every viewer test is then false).
+# $1 is the viewer's id in every statement (NULL when anonymous: every viewer test is then
+# false); the statement's own parameters follow from $2.
 _PROFILE_JSON = """json_build_object(
     'username', u.username, 'bio', u.bio, 'image', u.image,
     'following', EXISTS (SELECT 1 FROM follows fo
-                         WHERE fo.follower_id = $3 AND fo.followee_id = u.id))"""
+                         WHERE fo.follower_id = $1 AND fo.followee_id = u.id))"""
 
 _ARTICLE_JSON = (
     """json_build_object(
     'slug', a.slug, 'title', a.title, 'description', a.description, 'body', {body},
     'tags', a.tag_list, 'created_at', a.created_at, 'updated_at', a.updated_at,
     'favorites_count', a.favorites_count,
-    'favorited', EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $3),
+    'favorited', EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $1),
     'author', """
     + _PROFILE_JSON
     + ")"
@@ -46,19 +47,23 @@ _FILTERS = {
                                WHERE f.user_id = (SELECT id FROM users WHERE username = {p}))""",
     "q": "a.search @@ articles_search_query({p})",
 }
-_FEED = "a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $3)"
+_FEED = "a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)"
+_FIRST_FILTER = 4
+"""Filters are numbered from $4, after the viewer ($1), the limit ($2) and the offset ($3)."""
 
 
 @cache
 def _page_sql(filter_names: tuple[str, ...], feed: bool) -> str:
-    """A page and the total in one statement: $1 limit, $2 offset, $3 viewer, then filters."""
-    criteria = [_FILTERS[name].format(p=f"${n}") for n, name in enumerate(filter_names, start=4)]
+    """A page and the total in one statement: $1 viewer, $2 limit, $3 offset, then filters."""
+    criteria = [
+        _FILTERS[name].format(p=f"${n}") for n, name in enumerate(filter_names, _FIRST_FILTER)
+    ]
     if feed:
         criteria.append(_FEED)
     where = " AND ".join(criteria) or "TRUE"
     searching = "q" in filter_names
     rank = (
-        f", ts_rank(a.search, articles_search_query(${4 + filter_names.index('q')}))"
+        f", ts_rank(a.search, articles_search_query(${_FIRST_FILTER + filter_names.index('q')}))"
         if searching
         else ", 0"
     )
@@ -70,22 +75,22 @@ SELECT (SELECT count(*) FROM articles a WHERE {where}) AS total,
          FROM (SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at,
                       a.updated_at, a.favorites_count, a.author_id{rank} AS rank
                FROM articles a WHERE {where}
-               ORDER BY {inner_order} LIMIT $1 OFFSET $2) a
+               ORDER BY {inner_order} LIMIT $2 OFFSET $3) a
          JOIN users u ON u.id = a.author_id
        ), '[]')::text AS items"""
 
 
 _ARTICLE_SQL = f"""
-SELECT {_ARTICLE_JSON.format(body="a.body").replace("$3", "$2")}::text
-FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $1"""
+SELECT {_ARTICLE_JSON.format(body="a.body")}::text
+FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $2"""
 
 _PROFILE_SQL = f"""
-SELECT {_PROFILE_JSON.replace("$3", "$2")}::text FROM users u WHERE u.username = $1"""
+SELECT {_PROFILE_JSON}::text FROM users u WHERE u.username = $2"""
 
 _COMMENT_JSON = (
     """json_build_object(
     'id', c.id, 'created_at', c.created_at, 'body', c.body, 'author', """
-    + _PROFILE_JSON.replace("$3", "$2")
+    + _PROFILE_JSON
     + ")"
 )
 
@@ -94,10 +99,10 @@ SELECT COALESCE((
          SELECT json_agg({_COMMENT_JSON} ORDER BY c.id)
          FROM comments c JOIN users u ON u.id = c.author_id WHERE c.article_id = a.id
        ), '[]')::text
-FROM articles a WHERE a.slug = $1"""
+FROM articles a WHERE a.slug = $2"""
 
 _COMMENT_SQL = f"""
-SELECT {_COMMENT_JSON}::text FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1"""
+SELECT {_COMMENT_JSON}::text FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $2"""
 
 _TAGS_SQL = """
 SELECT COALESCE(array_agg(t.name ORDER BY t.name COLLATE "C"), '{}')
@@ -140,21 +145,25 @@ def _comment(d: dict[str, Any]) -> CommentView:
     )
 
 
-class SqlAlchemyProfileQueries:
+class PostgresProfileQueries:
+    """ProfileQueries in one statement on the asyncpg driver."""
+
     def __init__(self, reader: DriverReader) -> None:
         self._db = reader
 
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None:
-        row = await self._db.fetchrow(_PROFILE_SQL, username, viewer_id)
+        row = await self._db.fetchrow(_PROFILE_SQL, viewer_id, username)
         return None if row is None else _profile(orjson.loads(row[0]))
 
 
-class SqlAlchemyArticleQueries:
+class PostgresArticleQueries:
+    """ArticleQueries in one statement per answer on the asyncpg driver."""
+
     def __init__(self, reader: DriverReader) -> None:
         self._db = reader
 
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None:
-        row = await self._db.fetchrow(_ARTICLE_SQL, slug, viewer_id)
+        row = await self._db.fetchrow(_ARTICLE_SQL, viewer_id, slug)
         return None if row is None else _article(orjson.loads(row[0]))
 
     async def articles(self, filters: ArticleFilter, viewer_id: UserId | None) -> ArticlePage:
@@ -180,19 +189,21 @@ class SqlAlchemyArticleQueries:
     async def _page(
         self, sql: str, limit: int, offset: int, viewer_id: UserId | None, values: list[Any]
     ) -> ArticlePage:
-        row = await self._db.fetchrow(sql, limit, offset, viewer_id, *values)
+        row = await self._db.fetchrow(sql, viewer_id, limit, offset, *values)
         assert row is not None
         return ArticlePage(articles=[_article(item) for item in orjson.loads(row[1])], count=row[0])
 
 
-class SqlAlchemyCommentQueries:
+class PostgresCommentQueries:
+    """CommentQueries in one statement per answer on the asyncpg driver."""
+
     def __init__(self, reader: DriverReader) -> None:
         self._db = reader
 
     async def comments(self, slug: str, viewer_id: UserId | None) -> list[CommentView] | None:
-        row = await self._db.fetchrow(_COMMENTS_SQL, slug, viewer_id)
+        row = await self._db.fetchrow(_COMMENTS_SQL, viewer_id, slug)
         return None if row is None else [_comment(item) for item in orjson.loads(row[0])]
 
     async def comment(self, comment_id: CommentId, viewer_id: UserId | None) -> CommentView | None:
-        row = await self._db.fetchrow(_COMMENT_SQL, comment_id, viewer_id)
+        row = await self._db.fetchrow(_COMMENT_SQL, viewer_id, comment_id)
         return None if row is None else _comment(orjson.loads(row[0]))

@@ -1,0 +1,1 @@
+"""PostgreSQL itself: SQL run on the asyncpg driver, schema operations, the embedded server."""
