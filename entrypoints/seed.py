@@ -28,7 +28,7 @@ from entrypoints.settings import Settings
 PASSWORD = "password123"
 """Every seeded user's password (documented in the README)."""
 CONCURRENCY = 8
-"""Use cases in flight at once (the pool holds 10 connections)."""
+"""Use cases in flight at once (well under the pool's 20 connections)."""
 
 CHEAP_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
 """Seeded users' hashes: their password is public anyway, so hashing fast costs nothing.

@@ -53,7 +53,7 @@ _DELETE_ARTICLE = delete(A).where(A.c.id == bindparam("id"))
 _LOCK_SLUG_BASE = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("base"), 0)))
 # `base-*` as a byte range ('-' is 0x2D, '.' the next byte): the text_pattern_ops index
 # (migration 0007) serves it even in a generic plan, where LIKE with a parameter cannot.
-_SLUGS_LIKE = select(A.c.slug).where(
+_TAKEN_SLUGS = select(A.c.slug).where(
     (A.c.slug == bindparam("base"))
     | (
         A.c.slug.op("~>=~", is_comparison=True)((bindparam("base") + "-").self_group())
@@ -120,7 +120,7 @@ class SqlAlchemyArticleRepository:
 
     async def slugs_like(self, base: str) -> Collection[str]:
         await self._session.execute(_LOCK_SLUG_BASE, {"base": base})
-        return set((await self._session.scalars(_SLUGS_LIKE, {"base": base})).all())
+        return set((await self._session.scalars(_TAKEN_SLUGS, {"base": base})).all())
 
     async def update(self, article: Article) -> Article:
         params = _article_params(article)

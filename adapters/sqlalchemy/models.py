@@ -1,4 +1,8 @@
-"""Declarative persistence models: the tables, not the domain."""
+"""Declarative persistence models: the tables, not the domain.
+
+No relationships: every statement names its tables and joins (repositories.py,
+article_repository.py, the read models in adapters/postgres/queries.py).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -75,8 +79,6 @@ class UserRow(Base):
     image: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    articles: Mapped[list[ArticleRow]] = relationship(back_populates="author", lazy="raise")
-
 
 class ArticleRow(Base):
     __tablename__ = "articles"
@@ -84,7 +86,8 @@ class ArticleRow(Base):
         Index("ix_articles_created_at_id", "created_at", "id"),
         Index("ix_articles_author_id_created_at_id", "author_id", "created_at", "id"),
         Index("ix_articles_search", "search", postgresql_using="gin"),
-        # Serves `slug LIKE 'base-%'` (choosing a free slug) under any collation.
+        # Serves the taken slugs' byte range (`slug ~>=~ 'base-' AND slug ~<~ 'base.'`)
+        # under any collation, where the unique index cannot.
         Index("ix_articles_slug_pattern", "slug", postgresql_ops={"slug": "text_pattern_ops"}),
     )
 
@@ -103,24 +106,12 @@ class ArticleRow(Base):
     search: Mapped[str] = mapped_column(TSVECTOR, deferred=True, deferred_raiseload=True)
     """Written by the `articles_search_refresh` trigger (migration 0003), never by us."""
 
-    author: Mapped[UserRow] = relationship(back_populates="articles", lazy="raise")
-    tags: Mapped[list[TagRow]] = relationship(
-        secondary=article_tags, back_populates="articles", lazy="raise"
-    )
-    comments: Mapped[list[CommentRow]] = relationship(
-        back_populates="article", lazy="raise", passive_deletes=True
-    )
-
 
 class TagRow(Base):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-
-    articles: Mapped[list[ArticleRow]] = relationship(
-        secondary=article_tags, back_populates="tags", lazy="raise"
-    )
 
 
 class CommentRow(Base):
@@ -134,5 +125,3 @@ class CommentRow(Base):
     author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-    article: Mapped[ArticleRow] = relationship(back_populates="comments", lazy="raise")

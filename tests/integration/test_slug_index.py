@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sqlalchemy.article_repository import _SLUGS_LIKE
+from adapters.sqlalchemy.article_repository import _TAKEN_SLUGS
 from tests.conftest import truncate_all
 
 
 async def test_the_taken_slugs_query_uses_the_prefix_index(engine: AsyncEngine) -> None:
     await truncate_all(engine)
     # The repository's own statement as the asyncpg dialect sends it: $1 base, $2 '-', $3 '.'.
-    sql = str(_SLUGS_LIKE.compile(dialect=engine.dialect))
+    sql = str(_TAKEN_SLUGS.compile(dialect=engine.dialect))
     async with engine.connect() as conn:
         await conn.execute(text("SET enable_seqscan = off"))
         await conn.execute(text("SET plan_cache_mode = force_generic_plan"))
