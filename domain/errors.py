@@ -93,3 +93,9 @@ class NotCommentAuthor(Forbidden):
 
 class TransientStorageError(DomainError):
     """The storage refused a transaction for a reason that may pass (serialization)."""
+
+
+class StorageUnavailable(DomainError):
+    """The storage is down, unreachable, overloaded or too slow; nothing was written.
+
+    Raised by the adapters in place of their driver's errors, which stay as the cause."""

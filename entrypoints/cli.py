@@ -151,7 +151,7 @@ async def _seed(settings: Settings, options: SeedOptions) -> None:
     try:
         report = await write_demo_data(container, options, ProgressBar)
     finally:
-        await container.engine().dispose()
+        await container.storage_runtime().stop()
     seconds = time.monotonic() - started
     print(f"seed {options.seed}: {report.summary()} in {seconds:.1f} s")
 

@@ -1,4 +1,7 @@
-"""The composition root: the only module that knows every adapter."""
+"""The composition root: the only module that knows every adapter.
+
+Everything else asks it for ports (use cases, queries) or for `storage_runtime`, what the
+app starts, stops and reports of the storage, so no entry point branches on STORAGE."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from adapters.memory.queries import (
     InMemoryCommentQueries,
     InMemoryProfileQueries,
 )
-from adapters.memory.store import InMemoryStore
+from adapters.memory.store import InMemoryStorageRuntime, InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.postgres.queries import (
     PostgresArticleQueries,
@@ -25,6 +28,7 @@ from adapters.security.tokens import JwtTokenIssuer
 from adapters.sqlalchemy.engine import (
     DriverReader,
     PoolOptions,
+    SqlAlchemyStorageRuntime,
     StatementCounter,
     create_engine,
     create_session_factory,
@@ -108,6 +112,11 @@ class Container(containers.DeclarativeContainer):
         storage,
         postgres=providers.Factory(SqlAlchemyUnitOfWork, session_factory),
         memory=providers.Factory(InMemoryUnitOfWork, store),
+    )
+    storage_runtime = providers.Selector(
+        storage,
+        postgres=providers.Singleton(SqlAlchemyStorageRuntime, engine, statement_counter),
+        memory=providers.Singleton(InMemoryStorageRuntime),
     )
     database_probe = providers.Selector(
         storage,

@@ -1,8 +1,13 @@
-"""Alembic environment: async engine, the same settings as the service."""
+"""Alembic environment: async engine, the service's tables.
+
+The database is the `sqlalchemy.url` option, which the CLI and the tests always set
+(adapters/postgres/schema.py); the bare `alembic` command falls back on DATABASE_URL.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy import pool
@@ -10,7 +15,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sqlalchemy.models import Base
-from entrypoints.settings import Settings
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,7 +28,7 @@ The `lock_timeout` main option overrides it (tests use a shorter one)."""
 
 
 def _url() -> str:
-    url = config.get_main_option("sqlalchemy.url") or Settings().database_url
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
     if not url:
         raise SystemExit(
             "DATABASE_URL is not set (use `make migrate`, which starts the embedded one)"

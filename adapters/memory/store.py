@@ -45,3 +45,16 @@ class InMemoryStore:
 
     def clear(self) -> None:
         self.committed = Tables()
+
+
+class InMemoryStorageRuntime:
+    """Nothing to start or stop, no pool, no statements: the store lives in the process."""
+
+    async def stop(self) -> None:
+        return None
+
+    def pool_stats(self) -> tuple[int, int] | None:
+        return None
+
+    def statements(self) -> int | None:
+        return None

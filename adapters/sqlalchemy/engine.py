@@ -1,4 +1,5 @@
-"""Engine and session factory: one engine per process."""
+"""Engine and session factory (one engine per process), the engine's figures and life in
+the app, and the driver reader the read models run their SQL on."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import QueuePool
+
+from adapters.sqlalchemy.errors import passing_failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,19 +85,35 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def pool_stats(engine: AsyncEngine) -> tuple[int, int] | None:
-    """(checked out, idle) connections, for the metrics."""
-    pool = engine.pool
-    if not isinstance(pool, QueuePool):
-        return None
-    return pool.checkedout(), pool.checkedin()
-
-
 @dataclass(slots=True)
 class StatementCounter:
     """SQL statements sent by this process, for the metrics and the benchmark."""
 
     count: int = 0
+
+
+class SqlAlchemyStorageRuntime:
+    """The engine as the app sees it: created when the app asks for this (at start-up, so
+    no request pays for it), disposed at shutdown, and its figures for the metrics."""
+
+    def __init__(self, engine: AsyncEngine, counter: StatementCounter) -> None:
+        self._engine = engine
+        self._counter = counter
+
+    async def stop(self) -> None:
+        """Close every pooled connection."""
+        await self._engine.dispose()
+
+    def pool_stats(self) -> tuple[int, int] | None:
+        """(checked out, idle) connections."""
+        pool = self._engine.pool
+        if not isinstance(pool, QueuePool):
+            return None
+        return pool.checkedout(), pool.checkedin()
+
+    def statements(self) -> int:
+        """SQL statements sent so far by this process."""
+        return self._counter.count
 
 
 def count_statements(engine: AsyncEngine, counter: StatementCounter) -> None:
@@ -116,7 +135,8 @@ class DriverReader:
     each statement prepared on its connection. Behind PgBouncer (transaction pooling) the
     statement runs inside a transaction, so its parse and execute meet the same server.
     A connection that failed, or whose query was cancelled, is invalidated: the pool never
-    hands out a broken or busy connection again.
+    hands out a broken or busy connection again. An unreachable or overloaded database is
+    StorageUnavailable.
     """
 
     def __init__(
@@ -128,6 +148,15 @@ class DriverReader:
 
     async def fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
         self._counter.count += 1
+        try:
+            return await self._fetchrow(sql, *args)
+        except Exception as error:
+            failure = passing_failure(error)
+            if failure is None:
+                raise
+            raise failure from error
+
+    async def _fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
         async with self._engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: asyncpg.Connection = raw.driver_connection

@@ -1,4 +1,5 @@
-"""Map PostgreSQL constraint violations to domain errors by constraint name."""
+"""PostgreSQL errors as domain errors: constraint violations by constraint name, and the
+failures that may pass (a refused transaction, an unreachable database)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from asyncpg.exceptions import (
     ConnectionDoesNotExistError,
     OperatorInterventionError,
     PostgresConnectionError,
-    PostgresError,
     QueryCanceledError,
 )
 from asyncpg.exceptions import InterfaceError as DriverInterfaceError
@@ -18,7 +18,6 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
-    SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -28,6 +27,8 @@ from domain.errors import (
     EmailTaken,
     ProfileNotFound,
     SlugTaken,
+    StorageUnavailable,
+    TransientStorageError,
     UnknownUser,
     UsernameTaken,
 )
@@ -81,7 +82,7 @@ _UNAVAILABLE_CAUSES = (
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """The database is down, unreachable, overloaded or too slow: a 503, not a bug."""
+    """The database is down, unreachable, overloaded or too slow: not a bug."""
     if isinstance(error, PoolTimeoutError | InterfaceError | OperationalError):
         return True
     if isinstance(error, DBAPIError):
@@ -92,11 +93,14 @@ def is_unavailable(error: BaseException) -> bool:
     return isinstance(error, _UNAVAILABLE_CAUSES)
 
 
-STORAGE_ERRORS: tuple[type[Exception], ...] = (
-    SQLAlchemyError,
-    OSError,
-    PostgresError,
-    DriverInterfaceError,
-)
-"""What the storage can raise at the HTTP layer (SQLAlchemy's wrapped errors, and the raw
-driver's from the read models); `is_unavailable` sorts 503 from 500."""
+def passing_failure(error: BaseException | None) -> DomainError | None:
+    """The domain error for a failure that may pass, else None (a bug, or not ours).
+
+    TransientStorageError when PostgreSQL aborted the transaction as a serialization failure
+    or a deadlock (running it again may succeed); StorageUnavailable when the database is
+    down, unreachable, overloaded or too slow."""
+    if isinstance(error, DBAPIError) and (code := sqlstate(error)) in RETRYABLE_SQLSTATES:
+        return TransientStorageError(f"SQLSTATE {code}")
+    if error is not None and is_unavailable(error):
+        return StorageUnavailable(type(error).__name__)
+    return None

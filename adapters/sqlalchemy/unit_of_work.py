@@ -7,26 +7,16 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.sqlalchemy.article_repository import SqlAlchemyArticleRepository
-from adapters.sqlalchemy.errors import RETRYABLE_SQLSTATES, sqlstate
+from adapters.sqlalchemy.errors import passing_failure
 from adapters.sqlalchemy.repositories import (
     SqlAlchemyCommentRepository,
     SqlAlchemyFavoriteRepository,
     SqlAlchemyFollowRepository,
     SqlAlchemyUserRepository,
 )
-from domain.errors import TransientStorageError
-
-
-def _transient(error: BaseException | None) -> TransientStorageError | None:
-    """The domain error for a serialization failure or a deadlock, else None."""
-    if not isinstance(error, DBAPIError):
-        return None
-    code = sqlstate(error)
-    return TransientStorageError(f"SQLSTATE {code}") if code in RETRYABLE_SQLSTATES else None
 
 
 async def _discard(session: AsyncSession) -> None:
@@ -60,8 +50,10 @@ async def _to_completion(cleanup: Coroutine[Any, Any, None]) -> None:
 
 
 class SqlAlchemyUnitOfWork:
-    """Raises TransientStorageError (from the DBAPIError) when PostgreSQL aborted the
-    transaction as a serialization failure or a deadlock, in the block or at commit."""
+    """Raises TransientStorageError when PostgreSQL aborted the transaction as a
+    serialization failure or a deadlock, and StorageUnavailable when the database cannot
+    be reached or answer in time, in the block or at commit (the driver's error is the
+    cause). Any other error passes through as it is."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
@@ -87,18 +79,24 @@ class SqlAlchemyUnitOfWork:
         if session is None:
             return
         # Whatever was not committed is discarded, on success, error and cancellation alike.
-        await _to_completion(_discard(session))
-        transient = _transient(exc)
-        if transient is not None:
-            raise transient from exc
+        try:
+            await _to_completion(_discard(session))
+        except Exception as error:
+            failure = passing_failure(exc) or passing_failure(error)
+            if failure is None:
+                raise
+            raise failure from exc or error
+        failure = passing_failure(exc)
+        if failure is not None:
+            raise failure from exc
 
     async def commit(self) -> None:
         if self._session is None:
             raise RuntimeError("commit outside the unit of work")
         try:
             await self._session.commit()
-        except DBAPIError as error:
-            transient = _transient(error)
-            if transient is None:
+        except Exception as error:
+            failure = passing_failure(error)
+            if failure is None:
                 raise
-            raise transient from error
+            raise failure from error

@@ -6,11 +6,11 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from adapters.sqlalchemy.engine import pool_stats
 from entrypoints.container import Container, build_container
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.metrics import REFRESH_SECONDS, Metrics
@@ -31,15 +31,29 @@ from entrypoints.settings import Settings
 GC_YOUNG_THRESHOLD = 20_000
 
 
+class StorageRuntime(Protocol):
+    """What the app starts, stops and reports of its storage (the container's
+    `storage_runtime`: the engine and its pool, or nothing at all for the memory store)."""
+
+    async def stop(self) -> None: ...
+
+    def pool_stats(self) -> tuple[int, int] | None: ...
+
+    def statements(self) -> int | None: ...
+
+
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     """One app, one container: tests build as many independent apps as they like."""
     settings = settings or Settings()
     container = container or build_container(settings)
 
+    def storage() -> StorageRuntime:
+        runtime: StorageRuntime = container.storage_runtime()
+        return runtime
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.storage == "postgres":
-            container.engine()
+        storage()  # creates the engine at start-up, so that no request pays for it
         refresher = None
         if metrics.multiprocess:
             # A scrape reaches one worker: the others publish their database figures.
@@ -49,9 +63,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         finally:
             if refresher is not None:
                 refresher.cancel()
-            if settings.storage == "postgres":
-                await container.engine().dispose()
-                container.engine.reset()
+            await storage().stop()
 
     app = FastAPI(
         title="Conduit API",
@@ -63,10 +75,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         redoc_url=None,
     )
     metrics = Metrics(
-        pool_stats=lambda: _pool_stats(container, settings),
-        statements=lambda: (
-            container.statement_counter().count if settings.storage == "postgres" else None
-        ),
+        pool_stats=lambda: storage().pool_stats(), statements=lambda: storage().statements()
     )
     app.state.container = container
     app.state.settings = settings
@@ -103,12 +112,6 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
-
-
-def _pool_stats(container: Container, settings: Settings) -> tuple[int, int] | None:
-    if settings.storage != "postgres":
-        return None
-    return pool_stats(container.engine())
 
 
 def app_from_environment() -> FastAPI:

@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from adapters.sqlalchemy.errors import STORAGE_ERRORS, is_unavailable
 from domain.errors import (
     AuthenticationRequired,
     Conflict,
@@ -22,6 +21,7 @@ from domain.errors import (
     InvalidToken,
     NotFound,
     SlugTaken,
+    StorageUnavailable,
     TransientStorageError,
     ValidationFailed,
 )
@@ -43,6 +43,7 @@ DOMAIN_ERRORS: list[tuple[type[DomainError], int, Callable[[Any], Body]]] = [
     (SlugTaken, 409, lambda e: {"slug": ["has already been taken, try again"]}),
     (ValidationFailed, 422, lambda e: e.errors),
     (TransientStorageError, 503, lambda e: {"database": ["is busy, try again"]}),
+    (StorageUnavailable, 503, lambda e: {"database": ["is unavailable, try again"]}),
 ]
 
 
@@ -52,7 +53,14 @@ def error_response(status: int, errors: Body, headers: Mapping[str, str] | None 
 
 def _domain_error(request: Request, error: Exception) -> Response:
     metrics = getattr(request.app.state, "metrics", None)
-    if metrics is not None:
+    if isinstance(error, StorageUnavailable):
+        # An outage rather than a use case's answer: logged, not counted among those.
+        logger.warning(
+            "database unavailable: %s",
+            type(error.__cause__ or error).__name__,
+            extra={"request_id": _request_id(request), "route": request.url.path},
+        )
+    elif metrics is not None:
         metrics.use_case_errors.labels(type(error).__name__).inc()
     for kind, status, body in DOMAIN_ERRORS:
         if isinstance(error, kind):
@@ -61,23 +69,18 @@ def _domain_error(request: Request, error: Exception) -> Response:
     return _unexpected(request, error)
 
 
+def _request_id(request: Request) -> str | None:
+    request_id: str | None = request.scope.get("state", {}).get("request_id")
+    return request_id
+
+
 def _unexpected(request: Request, error: Exception) -> Response:
-    request_id = request.scope.get("state", {}).get("request_id")
-    if is_unavailable(error):
-        logger.warning(
-            "database unavailable: %s",
-            type(error).__name__,
-            extra={"request_id": request_id, "route": request.url.path},
-        )
-        return error_response(
-            503, {"database": ["is unavailable, try again"]}, {"Retry-After": "1"}
-        )
     logger.error(
         "unhandled error on %s %s",
         request.method,
         request.url.path,
         exc_info=(type(error), error, error.__traceback__),
-        extra={"request_id": request_id},
+        extra={"request_id": _request_id(request)},
     )
     return error_response(500, {"server": ["internal error"]})
 
@@ -126,7 +129,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for storage_error in STORAGE_ERRORS:
-        # Registered by class so they are answered here and not re-raised to the server.
-        app.add_exception_handler(storage_error, _unexpected)
     app.add_exception_handler(Exception, _unexpected)

@@ -40,7 +40,7 @@ async def memory() -> Container:
 async def postgres(db: AsyncEngine, postgres_url: str) -> AsyncIterator[Container]:
     container = seeding_container(make_settings(storage="postgres", database_url=postgres_url))
     yield container
-    await container.engine().dispose()
+    await container.storage_runtime().stop()
 
 
 def memory_counts(container: Container) -> dict[str, int]:

@@ -11,6 +11,7 @@ from adapters.postgres.queries import PostgresArticleQueries
 from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import ArticleDraft, CreateArticle
+from domain.errors import StorageUnavailable
 from domain.model import NewUser
 from tests.integration.conftest import TickingClock, add_user, count_rows
 
@@ -112,8 +113,10 @@ async def test_create_article_that_fails_at_commit_leaves_no_article_and_no_tags
     queries = PostgresArticleQueries(DriverReader(db, StatementCounter()))
     failing = CreateArticle(ConnectionLostAtCommit(db), queries, TickingClock())
 
-    with pytest.raises(DBAPIError):
+    with pytest.raises(StorageUnavailable) as lost:
         await failing(author.id, DRAFT)
+
+    assert isinstance(lost.value.__cause__, DBAPIError)
 
     counts = {t: await count_rows(db, t) for t in ("articles", "tags", "article_tags")}
     assert counts == {"articles": 0, "tags": 0, "article_tags": 0}
