@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from entrypoints import embedded_postgres, migrations
+from adapters.postgres import embedded, schema
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNNER = ROOT.parent / "shared" / "conformance" / "run-postman.sh"
@@ -49,9 +49,9 @@ def main() -> int:
         print(f"conformance runner not found at {RUNNER}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="conduit-conformance-") as tmp:
-        database = embedded_postgres.start(Path(tmp) / "pg")
+        database = embedded.start(Path(tmp) / "pg")
         try:
-            migrations.upgrade(database.url)
+            schema.upgrade(database.url)
             port = _free_port()
             env = {**os.environ, "DATABASE_URL": database.url, "LOG_LEVEL": "WARNING"}
             server = subprocess.Popen(

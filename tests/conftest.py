@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from entrypoints import embedded_postgres, migrations
+from adapters.postgres import embedded, schema
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.api.support import Conduit
@@ -39,13 +39,13 @@ def postgres_url() -> Iterator[str]:
     """TEST_DATABASE_URL, or a private PostgreSQL deleted at the end of the session."""
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
-        migrations.upgrade(external)
+        schema.upgrade(external)
         yield external
         return
     with tempfile.TemporaryDirectory(prefix="conduit-test-") as tmp:
-        server = embedded_postgres.start(Path(tmp) / "pg")
+        server = embedded.start(Path(tmp) / "pg")
         try:
-            migrations.upgrade(server.url)
+            schema.upgrade(server.url)
             yield server.url
         finally:
             server.stop()

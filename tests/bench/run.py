@@ -335,10 +335,10 @@ def _database(stack: ExitStack) -> tuple[str, int | None]:
     """DATABASE_URL as given, or a fresh embedded PostgreSQL (whose CPU is measured)."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], None
-    from entrypoints import embedded_postgres
+    from adapters.postgres import embedded
 
     data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-pg-")))
-    server = embedded_postgres.start(data_dir / "pg")
+    server = embedded.start(data_dir / "pg")
     stack.callback(server.stop)
     pid = int((data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])
     return server.url, pid

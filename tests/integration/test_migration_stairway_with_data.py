@@ -13,7 +13,7 @@ from itertools import count
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from entrypoints import migrations
+from adapters.postgres import schema
 from tests.integration.test_migrations import APP_TABLES, revisions_oldest_first, tables
 
 _names = count(1)
@@ -98,32 +98,32 @@ async def _scalar(url: str, query: str) -> object:
 
 async def test_every_revision_goes_down_and_up_again_with_data_in_place(fresh_url: str) -> None:
     for revision in revisions_oldest_first(fresh_url):
-        await asyncio.to_thread(migrations.upgrade, fresh_url, revision)
+        await asyncio.to_thread(schema.upgrade, fresh_url, revision)
         await _add_rows(fresh_url)
         before = await _counts(fresh_url)
 
-        await asyncio.to_thread(migrations.downgrade, fresh_url, "-1")
+        await asyncio.to_thread(schema.downgrade, fresh_url, "-1")
         survivors = await tables(fresh_url) & APP_TABLES
         await _add_rows(fresh_url)  # the step below this one works with data too
         expected = await _counts(fresh_url)
-        await asyncio.to_thread(migrations.upgrade, fresh_url, revision)
+        await asyncio.to_thread(schema.upgrade, fresh_url, revision)
 
         after = await _counts(fresh_url)
         assert set(after) == set(before), revision
         assert {t: after[t] for t in survivors} == expected, revision
         assert all(after[t] == 0 for t in set(after) - survivors), revision
 
-    await asyncio.to_thread(migrations.check, fresh_url)
+    await asyncio.to_thread(schema.check, fresh_url)
 
 
 async def test_upgrading_a_populated_database_makes_every_old_article_searchable(
     fresh_url: str,
 ) -> None:
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "0002")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "0002")
     for _ in range(3):
         await _add_rows(fresh_url)
 
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "head")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
 
     assert await _scalar(fresh_url, "SELECT count(*) FROM articles WHERE search IS NULL") == 0
     matches = "SELECT count(*) FROM articles WHERE search @@ articles_search_query('dragons fly')"
@@ -136,10 +136,10 @@ async def test_upgrading_a_populated_database_makes_every_old_article_searchable
 
 
 async def test_downgrading_to_base_leaves_no_function_or_trigger_behind(fresh_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "head")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
     await _add_rows(fresh_url)
 
-    await asyncio.to_thread(migrations.downgrade, fresh_url, "base")
+    await asyncio.to_thread(schema.downgrade, fresh_url, "base")
 
     functions = "SELECT count(*) FROM pg_proc WHERE proname LIKE 'articles_search%'"
     assert await _scalar(fresh_url, functions) == 0

@@ -19,15 +19,15 @@ from sqlalchemy import pool, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from entrypoints import migrations
-from entrypoints.migrations import PROJECT_ROOT
+from adapters.postgres import schema
+from adapters.postgres.schema import PROJECT_ROOT
 from tests.integration.test_migrations import APP_TABLES, tables
 
 ADD_USER = "INSERT INTO users (username, email, password_hash) VALUES ('a', 'a@b.c', 'h')"
 
 
 def _head() -> str:
-    head = ScriptDirectory.from_config(migrations.alembic_config("unused://")).get_current_head()
+    head = ScriptDirectory.from_config(schema.alembic_config("unused://")).get_current_head()
     assert head is not None
     return head
 
@@ -57,14 +57,14 @@ async def test_a_migration_blocked_by_a_reader_fails_fast_instead_of_queueing(
 ) -> None:
     """ALTER TABLE waits for every open transaction on the table, and every query that
     arrives after it waits behind it. lock_timeout (5 s, env.py) makes it give up instead."""
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "0002")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "0002")
     reader = create_async_engine(fresh_url, poolclass=pool.NullPool)
     try:
         async with reader.connect() as conn:
             await conn.execute(text("SELECT count(*) FROM articles"))  # holds ACCESS SHARE
             started = time.monotonic()
             with pytest.raises(DBAPIError, match="lock timeout"):
-                await asyncio.to_thread(migrations.upgrade, fresh_url, "0003")
+                await asyncio.to_thread(schema.upgrade, fresh_url, "0003")
             waited = time.monotonic() - started
             await conn.rollback()
     finally:
@@ -72,19 +72,19 @@ async def test_a_migration_blocked_by_a_reader_fails_fast_instead_of_queueing(
 
     assert 4.5 <= waited < 10
     assert await _revision_of(fresh_url) == "0002"  # nothing half-applied
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "head")  # fine once the reader left
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")  # fine once the reader left
     assert await _revision_of(fresh_url) == _head()
 
 
 async def test_the_lock_timeout_of_a_migration_can_be_shortened(fresh_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "0004")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "0004")
     holder = create_async_engine(fresh_url, poolclass=pool.NullPool)
     try:
         async with holder.connect() as conn:
             await conn.execute(text("LOCK TABLE articles IN ROW EXCLUSIVE MODE"))
             started = time.monotonic()
             with pytest.raises(DBAPIError, match="lock timeout"):
-                await asyncio.to_thread(migrations.upgrade, fresh_url, "head", lock_timeout="500ms")
+                await asyncio.to_thread(schema.upgrade, fresh_url, "head", lock_timeout="500ms")
             assert time.monotonic() - started < 3
             await conn.rollback()
     finally:
@@ -105,12 +105,12 @@ def scratch_versions() -> Iterator[Path]:
 async def test_make_migration_writes_the_next_numbered_revision_formatted_by_ruff(
     fresh_url: str, scratch_versions: Path
 ) -> None:
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "head")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
     await _execute(fresh_url, "DROP INDEX ix_comments_article_id_id")  # the models now differ
     head = _head()
 
     path = await asyncio.to_thread(
-        migrations.revision, fresh_url, "Restore the comment index", version_path=scratch_versions
+        schema.revision, fresh_url, "Restore the comment index", version_path=scratch_versions
     )
 
     assert path.parent == scratch_versions
@@ -138,11 +138,11 @@ def _cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
 
 
 async def test_reset_empties_the_database_and_migrates_it(fresh_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "head")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
     await _execute(fresh_url, ADD_USER)
     await _execute(fresh_url, "CREATE TABLE leftover (id int)")
 
-    await asyncio.to_thread(migrations.reset, fresh_url)
+    await asyncio.to_thread(schema.reset, fresh_url)
 
     assert await tables(fresh_url) == APP_TABLES | {"alembic_version"}
     assert await _revision_of(fresh_url) == _head()
@@ -155,7 +155,7 @@ async def test_reset_empties_the_database_and_migrates_it(fresh_url: str) -> Non
 
 
 async def test_reset_refuses_an_external_database_unless_forced(fresh_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "head")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
     await _execute(fresh_url, ADD_USER)
 
     refused = await asyncio.to_thread(_cli, "db", "reset", url=fresh_url)

@@ -13,8 +13,8 @@ from sqlalchemy import pool, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from entrypoints import migrations, search_backfill
-from entrypoints.migrations import PROJECT_ROOT
+from adapters.postgres import schema, search_backfill
+from adapters.postgres.schema import PROJECT_ROOT
 
 OLD_ARTICLES = 10
 
@@ -22,7 +22,7 @@ OLD_ARTICLES = 10
 @pytest.fixture
 async def expanded(fresh_url: str) -> AsyncIterator[AsyncEngine]:
     """A database with OLD_ARTICLES written before the expand revision, now at 0004."""
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "0002")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "0002")
     engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
     async with engine.begin() as conn:
         await conn.execute(
@@ -37,7 +37,7 @@ async def expanded(fresh_url: str) -> AsyncIterator[AsyncEngine]:
             ),
             {"n": OLD_ARTICLES},
         )
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "0004")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "0004")
     yield engine
     await engine.dispose()
 
@@ -118,7 +118,7 @@ async def test_an_interrupted_backfill_resumes_and_never_redoes_a_row(
 
 
 async def test_a_database_before_the_expand_is_refused(fresh_url: str) -> None:
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "0002")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "0002")
     engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
     try:
         with pytest.raises(search_backfill.SearchColumnMissing, match="make migrate"):
@@ -132,7 +132,7 @@ async def test_the_contract_revision_finishes_whatever_the_backfill_left(
 ) -> None:
     assert await search_backfill.pending(expanded) == OLD_ARTICLES
 
-    await asyncio.to_thread(migrations.upgrade, fresh_url, "head")
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
 
     assert await search_backfill.pending(expanded) == 0
     with pytest.raises(IntegrityError, match="null value"):

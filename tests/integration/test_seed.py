@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.postgres.schema import PROJECT_ROOT
 from application.users import Credentials
 from domain.views import MAX_LIMIT, ArticleFilter
+from entrypoints.cli.progress import ProgressBar
+from entrypoints.cli.seed import PASSWORD, seed, seeding_container
+from entrypoints.cli.seed_plan import BODY_MAX, BODY_MIN, SeedOptions, plan
 from entrypoints.container import Container
-from entrypoints.migrations import PROJECT_ROOT
-from entrypoints.progress import ProgressBar
-from entrypoints.seed import PASSWORD, seed, seeding_container
-from entrypoints.seed_plan import BODY_MAX, BODY_MIN, SeedOptions, plan
 from tests.conftest import make_settings
 from tests.integration.conftest import count_rows
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from entrypoints import embedded_postgres, migrations
+from adapters.postgres import embedded, schema
 from entrypoints.http.app import create_app
 from tests.conftest import make_settings
 
@@ -19,19 +19,19 @@ from tests.conftest import make_settings
 @pytest.fixture
 def private_database(tmp_path: Path) -> Path:
     """A PostgreSQL of this test's own, so stopping it harms no other test."""
-    server = embedded_postgres.start(tmp_path / "pg")
-    migrations.upgrade(server.url)
+    server = embedded.start(tmp_path / "pg")
+    schema.upgrade(server.url)
     server.stop()
     return tmp_path / "pg"
 
 
 @pytest.fixture
 async def outage_app(private_database: Path) -> AsyncIterator[tuple[FastAPI, Path]]:
-    server = embedded_postgres.start(private_database)
+    server = embedded.start(private_database)
     app = create_app(make_settings(storage="postgres", database_url=server.url))
     async with app.router.lifespan_context(app):
         yield app, private_database
-    embedded_postgres.start(private_database).stop()
+    embedded.start(private_database).stop()
 
 
 async def test_requests_fail_fast_with_503_and_recover_without_restart(
@@ -43,7 +43,7 @@ async def test_requests_fail_fast_with_503_and_recover_without_restart(
         assert (await client.get("/api/tags")).status_code == 200
         assert (await client.get("/readyz")).status_code == 200
 
-        await asyncio.to_thread(embedded_postgres.start(data_dir).stop)
+        await asyncio.to_thread(embedded.start(data_dir).stop)
 
         started = time.monotonic()
         down = await client.get("/api/tags")
@@ -59,7 +59,7 @@ async def test_requests_fail_fast_with_503_and_recover_without_restart(
         )
         assert register.status_code == 503
 
-        await asyncio.to_thread(embedded_postgres.start, data_dir)
+        await asyncio.to_thread(embedded.start, data_dir)
 
         statuses = [(await client.get("/api/tags")).status_code for _ in range(3)]
         assert statuses[-1] == 200

@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from entrypoints import embedded_postgres
+from adapters.postgres import embedded
 
 
 def _libpq(url: str) -> str:
@@ -40,11 +40,11 @@ def data_dir() -> Iterator[Path]:
 
 
 def test_a_second_start_finds_the_data_again(data_dir: Path) -> None:
-    first = embedded_postgres.start(data_dir)
+    first = embedded.start(data_dir)
     asyncio.run(_query(first.url, "CREATE TABLE kept (n int)", "INSERT INTO kept VALUES (42)"))
     first.stop()
 
-    second = embedded_postgres.start(data_dir)
+    second = embedded.start(data_dir)
     try:
         assert asyncio.run(_query(second.url, "SELECT n FROM kept")) == 42
     finally:
@@ -59,7 +59,7 @@ def test_a_second_start_finds_the_data_again(data_dir: Path) -> None:
     os.geteuid() == 0 and shutil.which("runuser") is None, reason="runuser is needed as root"
 )
 def test_without_pgserver_the_machines_postgresql_binaries_are_used(data_dir: Path) -> None:
-    server = embedded_postgres._start_with_system_binaries(data_dir)
+    server = embedded._start_with_system_binaries(data_dir)
     try:
         assert asyncio.run(_query(server.url, "SELECT 1")) == 1
     finally:

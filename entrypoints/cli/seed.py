@@ -20,9 +20,9 @@ from application.users import Credentials, Registration
 from domain.errors import Conflict
 from domain.model import UserId
 from domain.views import MAX_LIMIT, ArticleFilter
+from entrypoints.cli.progress import ProgressBar
+from entrypoints.cli.seed_plan import PlannedComment, SeedOptions, SeedPlan, plan
 from entrypoints.container import Container, build_container
-from entrypoints.progress import ProgressBar
-from entrypoints.seed_plan import PlannedComment, SeedOptions, SeedPlan, plan
 from entrypoints.settings import Settings
 
 PASSWORD = "password123"

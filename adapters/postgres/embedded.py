@@ -53,6 +53,18 @@ def start(data_dir: Path) -> EmbeddedPostgres:
     return EmbeddedPostgres(data_dir, asyncpg_url(str(socket_dir)), server.cleanup)
 
 
+def psql() -> str:
+    """psql from the PATH, else the one pgserver ships."""
+    found = shutil.which("psql")
+    if found is not None:
+        return found
+    try:
+        import pgserver
+    except ImportError as error:
+        raise EmbeddedPostgresUnavailable("psql not found: install PostgreSQL's client") from error
+    return str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
+
+
 def _find_pg_ctl() -> Path:
     found = shutil.which("pg_ctl")
     if found:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -18,13 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from entrypoints import embedded_postgres, migrations, search_backfill
+from adapters.postgres import embedded, schema, search_backfill
+from entrypoints.cli.progress import ProgressBar
+from entrypoints.cli.seed import seed as write_demo_data
+from entrypoints.cli.seed import seeding_container
+from entrypoints.cli.seed_plan import SeedOptions
 from entrypoints.http.metrics import MULTIPROCESS_DIR
 from entrypoints.logs import configure_logging
-from entrypoints.progress import ProgressBar
-from entrypoints.seed import seed as write_demo_data
-from entrypoints.seed import seeding_container
-from entrypoints.seed_plan import SeedOptions
 from entrypoints.settings import Settings
 
 
@@ -34,7 +32,7 @@ def database_url(settings: Settings) -> Iterator[str]:
     if settings.database_url:
         yield settings.database_url
         return
-    server = embedded_postgres.start(Path(settings.data_dir) / "postgres")
+    server = embedded.start(Path(settings.data_dir) / "postgres")
     try:
         yield server.url
     finally:
@@ -57,7 +55,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             url = stack.enter_context(database_url(settings))
             if not settings.database_url or args.migrate:
                 # Convenience for the embedded database; deployments migrate as a separate step.
-                migrations.upgrade(url)
+                schema.upgrade(url)
             os.environ["DATABASE_URL"] = url
         workers = args.workers or settings.workers
         if workers > 1 and MULTIPROCESS_DIR not in os.environ:
@@ -90,24 +88,24 @@ def db(settings: Settings, args: argparse.Namespace) -> None:
     with database_url(settings) as url:
         match args.action:
             case "upgrade":
-                migrations.upgrade(url, args.revision or "head")
+                schema.upgrade(url, args.revision or "head")
             case "downgrade":
-                migrations.downgrade(url, args.revision or "-1")
+                schema.downgrade(url, args.revision or "-1")
             case "check":
                 # Compare the models with the schema the migrations build.
-                migrations.upgrade(url)
-                migrations.check(url)
+                schema.upgrade(url)
+                schema.check(url)
                 print("models and migrations agree")
             case "current":
-                migrations.current(url)
+                schema.current(url)
             case "history":
-                migrations.history(url)
+                schema.history(url)
             case "revision":
                 if not args.message:
                     raise SystemExit("db revision needs -m/--message")
-                print(f"wrote {migrations.revision(url, args.message)}")
+                print(f"wrote {schema.revision(url, args.message)}")
             case "reset":
-                migrations.reset(url)
+                schema.reset(url)
                 print("database reset: empty, migrated to head")
             case "backfill-search":
                 asyncio.run(_backfill_search(url, args.batch_size))
@@ -141,7 +139,7 @@ def seed(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit(f"seed: {error}") from error
     with database_url(settings) as url:
         if not settings.database_url:
-            migrations.upgrade(url)  # the embedded database is ours to migrate, as in serve
+            schema.upgrade(url)  # the embedded database is ours to migrate, as in serve
         asyncio.run(_seed(settings.model_copy(update={"database_url": url}), options))
 
 
@@ -158,14 +156,10 @@ async def _seed(settings: Settings, options: SeedOptions) -> None:
 
 def _psql(url: str) -> None:
     libpq_url = url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    psql = shutil.which("psql")
-    if psql is None:
-        try:
-            import pgserver
-
-            psql = str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
-        except ImportError as error:
-            raise SystemExit("psql not found: install PostgreSQL's client") from error
+    try:
+        psql = embedded.psql()
+    except embedded.EmbeddedPostgresUnavailable as error:
+        raise SystemExit(str(error)) from error
     subprocess.run([psql, libpq_url], check=False)  # noqa: S603 - the operator's own shell
 
 
@@ -228,7 +222,3 @@ DB_ACTIONS = [
     "shell",
     "url",
 ]
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

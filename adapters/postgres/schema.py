@@ -1,4 +1,5 @@
-"""Alembic, driven from Python: the CLI and the tests share these functions."""
+"""The schema: Alembic driven from Python (migrations/ holds the revisions), and starting
+over. The CLI and the tests share these functions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from alembic.script import Script, ScriptDirectory
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"
 
 
