@@ -1,5 +1,9 @@
 """HTTP request and response shapes: what /docs shows and what requests must look like.
 
+`*Request` is a request's whole body and `*Body` the object inside it (`{"article": ...}`);
+`*Response` is a response's whole body and `*Out` an object inside it. The presenters
+write the responses; a test holds them to these models.
+
 Request fields are optional here on purpose: a blank or missing field is the use case's
 422 ("can't be blank"), checked after authentication, existence and ownership.
 """
@@ -13,26 +17,26 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class NewUser(_Request):
+class NewUserBody(_Request):
     username: str | None = None
     email: str | None = None
     password: str | None = None
 
 
 class NewUserRequest(_Request):
-    user: NewUser
+    user: NewUserBody
 
 
-class LoginUser(_Request):
+class LoginUserBody(_Request):
     email: str | None = None
     password: str | None = None
 
 
 class LoginUserRequest(_Request):
-    user: LoginUser
+    user: LoginUserBody
 
 
-class UpdateUser(_Request):
+class UpdateUserBody(_Request):
     email: str | None = None
     username: str | None = None
     password: str | None = None
@@ -41,10 +45,10 @@ class UpdateUser(_Request):
 
 
 class UpdateUserRequest(_Request):
-    user: UpdateUser
+    user: UpdateUserBody
 
 
-class NewArticle(_Request):
+class NewArticleBody(_Request):
     title: str | None = None
     description: str | None = None
     body: str | None = None
@@ -52,10 +56,10 @@ class NewArticle(_Request):
 
 
 class NewArticleRequest(_Request):
-    article: NewArticle
+    article: NewArticleBody
 
 
-class UpdateArticle(_Request):
+class UpdateArticleBody(_Request):
     title: str | None = None
     description: str | None = None
     body: str | None = None
@@ -63,18 +67,18 @@ class UpdateArticle(_Request):
 
 
 class UpdateArticleRequest(_Request):
-    article: UpdateArticle
+    article: UpdateArticleBody
 
 
-class NewComment(_Request):
+class NewCommentBody(_Request):
     body: str | None = None
 
 
 class NewCommentRequest(_Request):
-    comment: NewComment
+    comment: NewCommentBody
 
 
-class User(BaseModel):
+class UserOut(BaseModel):
     email: str
     token: str
     username: str
@@ -83,10 +87,10 @@ class User(BaseModel):
 
 
 class UserResponse(BaseModel):
-    user: User
+    user: UserOut
 
 
-class Profile(BaseModel):
+class ProfileOut(BaseModel):
     username: str
     bio: str | None
     image: str | None
@@ -94,10 +98,10 @@ class Profile(BaseModel):
 
 
 class ProfileResponse(BaseModel):
-    profile: Profile
+    profile: ProfileOut
 
 
-class Article(BaseModel):
+class ArticleOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     slug: str
@@ -109,15 +113,15 @@ class Article(BaseModel):
     updated_at: str = Field(alias="updatedAt", examples=["2026-02-18T03:22:56.637Z"])
     favorited: bool
     favorites_count: int = Field(alias="favoritesCount")
-    author: Profile
+    author: ProfileOut
 
 
 class ArticleResponse(BaseModel):
-    article: Article
+    article: ArticleOut
 
 
 class ArticleListItem(BaseModel):
-    """An article in a list: like Article, but without `body`."""
+    """An article in a list: like ArticleOut, but without `body`."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -129,7 +133,7 @@ class ArticleListItem(BaseModel):
     updated_at: str = Field(alias="updatedAt")
     favorited: bool
     favorites_count: int = Field(alias="favoritesCount")
-    author: Profile
+    author: ProfileOut
 
 
 class MultipleArticlesResponse(BaseModel):
@@ -139,22 +143,22 @@ class MultipleArticlesResponse(BaseModel):
     articles_count: int = Field(alias="articlesCount")
 
 
-class Comment(BaseModel):
+class CommentOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     id: int
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")
     body: str
-    author: Profile
+    author: ProfileOut
 
 
 class CommentResponse(BaseModel):
-    comment: Comment
+    comment: CommentOut
 
 
 class MultipleCommentsResponse(BaseModel):
-    comments: list[Comment]
+    comments: list[CommentOut]
 
 
 class TagsResponse(BaseModel):
