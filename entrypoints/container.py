@@ -89,6 +89,7 @@ class Container(containers.DeclarativeContainer):
         JwtTokenIssuer,
         secret=providers.Callable(lambda s: s.jwt_secret.get_secret_value(), settings),
         ttl=providers.Callable(lambda s: timedelta(seconds=s.jwt_ttl_seconds), settings),
+        clock=clock,
     )
 
     statement_counter = providers.Singleton(StatementCounter)

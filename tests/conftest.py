@@ -10,28 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.postgres import embedded, schema
 from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
 from tests.api.support import Conduit
-
-TABLES = "users, follows, articles, tags, article_tags, favorites, comments"
-
-
-def make_settings(**overrides: object) -> Settings:
-    """Fast argon2 (the real cost is a production setting, not a behaviour)."""
-    values: dict[str, object] = {
-        "environment": "test",
-        "argon2_time_cost": 1,
-        "argon2_memory_kib": 64,
-        "database_url": None,
-        "rate_limit_per_minute": 0,
-    }
-    values.update(overrides)
-    return Settings.model_validate(values)
+from tests.support import make_settings, truncate_all
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +40,6 @@ async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(postgres_url)
     yield engine
     await engine.dispose()
-
-
-async def truncate_all(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-SPEC = Path("/work/shared/spec/openapi.yml")
+PROJECT = Path(__file__).resolve().parents[2]
+SPEC = PROJECT.parent / "shared" / "spec" / "openapi.yml"
+"""The RealWorld spec, in `../shared/spec/` beside the checkout."""
 
 # Every operation of the RealWorld openapi.yml v2.0.0, under the /api base path; True when
 # the spec secures it with the "Token" scheme.

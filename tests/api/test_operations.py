@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from entrypoints.http.app import create_app
 from tests.api.support import PASSWORD, Conduit, auth
-from tests.conftest import make_settings
+from tests.support import make_settings
 
 
 async def test_livez_answers_without_the_database(client: httpx.AsyncClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -12,12 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from domain.model import NewUser, User
-from tests.conftest import truncate_all
-
-COUNTED_TABLES = frozenset(
-    {"users", "follows", "articles", "tags", "article_tags", "favorites", "comments"}
-)
+from tests.fakes import TickingClock
+from tests.support import truncate_all
+from tests.use_cases import UseCases, postgres_container
 
 
 @pytest.fixture
@@ -51,27 +47,8 @@ def uow(db: AsyncEngine) -> SqlAlchemyUnitOfWork:
     return SqlAlchemyUnitOfWork(create_session_factory(db))
 
 
-async def count_rows(engine: AsyncEngine, table: str) -> int:
-    """Rows in `table`, seen from a connection of its own (only committed data)."""
-    assert table in COUNTED_TABLES
-    async with engine.connect() as conn:
-        return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
-
-
-async def add_user(uow: SqlAlchemyUnitOfWork, name: str) -> User:
-    """A committed user named `name`, with the email `<name>@example.com`."""
-    async with uow:
-        user = await uow.users.add(NewUser(name, f"{name}@example.com", "hash"))
-        await uow.commit()
-    return user
-
-
-class TickingClock:
-    """A clock that ticks one millisecond per reading, so every timestamp differs."""
-
-    def __init__(self, start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        self._now += timedelta(milliseconds=1)
-        return self._now
+@pytest.fixture
+def conduit(db: AsyncEngine, postgres_url: str) -> UseCases:
+    """Every use case from the PostgreSQL container, on the session's engine and a clock
+    that ticks a millisecond per reading."""
+    return UseCases(postgres_container(postgres_url, clock=TickingClock(), engine=db))

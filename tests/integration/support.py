@@ -1,4 +1,5 @@
-"""Helpers for integration tests that swap the app's unit of work for a doctored one."""
+"""Helpers for the integration tests: rows to start from and to count, and an app whose
+unit of work is swapped for a doctored one."""
 
 from __future__ import annotations
 
@@ -9,8 +10,31 @@ from typing import Any
 import httpx
 from dependency_injector import providers
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from domain.model import NewUser, User
 from entrypoints.container import Container
+
+COUNTED_TABLES = frozenset(
+    {"users", "follows", "articles", "tags", "article_tags", "favorites", "comments"}
+)
+
+
+async def count_rows(engine: AsyncEngine, table: str) -> int:
+    """Rows in `table`, seen from a connection of its own (only committed data)."""
+    assert table in COUNTED_TABLES
+    async with engine.connect() as conn:
+        return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+
+async def add_user(uow: SqlAlchemyUnitOfWork, name: str) -> User:
+    """A committed user named `name`, with the email `<name>@example.com`."""
+    async with uow:
+        user = await uow.users.add(NewUser(name, f"{name}@example.com", "hash"))
+        await uow.commit()
+    return user
 
 
 def container_of(app: FastAPI) -> Container:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.errors import EmailTaken, SlugTaken, UsernameTaken
 from domain.model import NewArticle, NewComment, NewUser, User
-from tests.integration.conftest import add_user, count_rows
+from tests.integration.support import add_user, count_rows
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 

@@ -22,8 +22,8 @@ from entrypoints.cli.progress import ProgressBar
 from entrypoints.cli.seed import PASSWORD, seed, seeding_container
 from entrypoints.cli.seed_plan import BODY_MAX, BODY_MIN, SeedOptions, plan
 from entrypoints.container import Container
-from tests.conftest import make_settings
-from tests.integration.conftest import count_rows
+from tests.integration.support import count_rows
+from tests.support import make_settings
 
 SMALL = SeedOptions(
     users=6, articles=12, comments=30, follows_per_user=2, favorites_per_article=2, tags=5, seed=7

@@ -6,7 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.article_repository import _TAKEN_SLUGS
-from tests.conftest import truncate_all
+from tests.support import truncate_all
 
 
 async def test_the_taken_slugs_query_uses_the_prefix_index(engine: AsyncEngine) -> None:

@@ -15,7 +15,7 @@ from adapters.sqlalchemy.engine import StatementCounter, create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.model import NewArticle, NewComment, NewUser
 from tests.api.support import auth
-from tests.integration.conftest import TickingClock
+from tests.fakes import TickingClock
 
 ARTICLES = 25
 

@@ -24,8 +24,7 @@ from sqlalchemy.pool import QueuePool
 
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from tests.api.support import PASSWORD, auth
-from tests.integration.conftest import count_rows
-from tests.integration.support import container_of, http_client, unit_of_work_overridden
+from tests.integration.support import container_of, count_rows, http_client, unit_of_work_overridden
 
 TAKEN = ["has already been taken"]
 

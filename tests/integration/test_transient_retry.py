@@ -15,15 +15,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from adapters.postgres.queries import PostgresArticleQueries
-from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
+from adapters.sqlalchemy.engine import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.articles import ArticleDraft, CreateArticle
+from application.articles import ArticleDraft
 from application.transactions import DEFAULT_ATTEMPTS
 from domain.errors import TransientStorageError
 from domain.model import User
-from tests.integration.conftest import TickingClock, add_user, count_rows
-from tests.integration.support import container_of, http_client, unit_of_work_overridden
+from tests.integration.support import (
+    add_user,
+    container_of,
+    count_rows,
+    http_client,
+    unit_of_work_overridden,
+)
+from tests.use_cases import UseCases
 
 SERIALIZATION_FAILURE = "40001"
 DEADLOCK_DETECTED = "40P01"
@@ -67,14 +72,12 @@ class RefusingUnitOfWork(SqlAlchemyUnitOfWork):
 
 
 async def test_a_serialization_failure_at_commit_is_retried_and_writes_once(
-    uow: SqlAlchemyUnitOfWork, db: AsyncEngine
+    uow: SqlAlchemyUnitOfWork, db: AsyncEngine, conduit: UseCases
 ) -> None:
     author = await add_user(uow, "author")
     refusing = RefusingUnitOfWork(create_session_factory(db), SERIALIZATION_FAILURE, refusals=1)
 
-    view = await CreateArticle(
-        refusing, PostgresArticleQueries(DriverReader(db, StatementCounter())), TickingClock()
-    )(author.id, DRAFT)
+    view = await conduit.on(refusing).create_article(author.id, DRAFT)
 
     assert refusing.transactions == 2
     # The first attempt left nothing behind, so the second got the plain slug.

@@ -7,13 +7,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.postgres.queries import PostgresArticleQueries
-from adapters.sqlalchemy.engine import DriverReader, StatementCounter, create_session_factory
+from adapters.sqlalchemy.engine import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.articles import ArticleDraft, CreateArticle
+from application.articles import ArticleDraft
 from domain.errors import StorageUnavailable
 from domain.model import NewUser
-from tests.integration.conftest import TickingClock, add_user, count_rows
+from tests.integration.support import add_user, count_rows
+from tests.use_cases import UseCases
 
 DRAFT = ArticleDraft(
     title="How to train your dragon",
@@ -107,11 +107,10 @@ async def test_commit_outside_the_block_is_refused(uow: SqlAlchemyUnitOfWork) ->
 
 
 async def test_create_article_that_fails_at_commit_leaves_no_article_and_no_tags(
-    uow: SqlAlchemyUnitOfWork, db: AsyncEngine
+    uow: SqlAlchemyUnitOfWork, db: AsyncEngine, conduit: UseCases
 ) -> None:
     author = await add_user(uow, "author")
-    queries = PostgresArticleQueries(DriverReader(db, StatementCounter()))
-    failing = CreateArticle(ConnectionLostAtCommit(db), queries, TickingClock())
+    failing = conduit.on(ConnectionLostAtCommit(db)).create_article
 
     with pytest.raises(StorageUnavailable) as lost:
         await failing(author.id, DRAFT)
@@ -121,6 +120,6 @@ async def test_create_article_that_fails_at_commit_leaves_no_article_and_no_tags
     counts = {t: await count_rows(db, t) for t in ("articles", "tags", "article_tags")}
     assert counts == {"articles": 0, "tags": 0, "article_tags": 0}
     # Nothing half-written remains: the retry gets the plain slug, not "-2".
-    view = await CreateArticle(uow, queries, TickingClock())(author.id, DRAFT)
+    view = await conduit.create_article(author.id, DRAFT)
     assert view.slug == "how-to-train-your-dragon"
     assert view.tags == ("dragons", "training")

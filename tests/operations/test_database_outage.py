@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from adapters.postgres import embedded, schema
 from entrypoints.http.app import create_app
-from tests.conftest import make_settings
+from tests.support import make_settings
 
 
 @pytest.fixture

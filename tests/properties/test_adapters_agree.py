@@ -34,8 +34,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from adapters.security.passwords import Argon2PasswordHasher
-from adapters.security.tokens import JwtTokenIssuer
 from application.articles import ArticleChanges, ArticleDraft
 from application.comments import CommentDraft
 from application.users import Credentials, Registration, UserChanges
@@ -49,6 +47,7 @@ from domain.views import (
     Page,
     UserView,
 )
+from tests.fakes import FakeClock
 from tests.properties.stacks import Twins
 from tests.properties.stories import (
     NAMES,
@@ -74,14 +73,11 @@ from tests.properties.stories import (
     slug_of,
     user_changes,
 )
-from tests.unit.conftest import FakeClock
-from tests.use_cases import Stack, Tools
+from tests.use_cases import UseCases
 
 T = TypeVar("T")
 
 TICK = timedelta(milliseconds=1)
-HASHER = Argon2PasswordHasher(time_cost=1, memory_cost=64)
-TOKENS = JwtTokenIssuer(secret="x" * 40, ttl=timedelta(hours=1))
 
 
 class AdaptersAgree(RuleBasedStateMachine):
@@ -98,13 +94,15 @@ class AdaptersAgree(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FakeClock()
-        self.twins = Twins(self.postgres_url, Tools(self.clock, HASHER, TOKENS))
+        self.twins = Twins(self.postgres_url, self.clock)
         self.story = Story()
 
     def teardown(self) -> None:
         self.twins.close()
 
-    def _both(self, call: Callable[[Stack], Awaitable[T]], *, tick: bool = True) -> T | DomainError:
+    def _both(
+        self, call: Callable[[UseCases], Awaitable[T]], *, tick: bool = True
+    ) -> T | DomainError:
         """One step: the shared clock moves on (unless told not to), then both stacks answer."""
         if tick:
             self.clock.advance(TICK)
@@ -115,7 +113,7 @@ class AdaptersAgree(RuleBasedStateMachine):
         if isinstance(view, DomainError):
             return None
         assert registration.password is not None
-        user_id = TOKENS.verify(view.token)
+        user_id = self.twins.tokens.verify(view.token)
         account = Account(user_id, view.username, view.email, registration.password)
         self.story.accounts.append(account)
         return account

@@ -8,7 +8,8 @@ import pytest
 
 from domain.errors import ArticleNotFound
 from domain.views import ArticleFilter, ArticlePage, Page
-from tests.unit.conftest import FakeClock, UseCases
+from tests.fakes import FakeClock
+from tests.use_cases import UseCases
 
 
 def slugs(page: ArticlePage) -> list[str]:

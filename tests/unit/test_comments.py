@@ -10,7 +10,8 @@ from application.comments import CommentDraft
 from domain.errors import ArticleNotFound, CommentNotFound, NotCommentAuthor, ValidationFailed
 from domain.values import BLANK, COMMENT_MAX
 from domain.views import ProfileView
-from tests.unit.conftest import START, FakeClock, UseCases
+from tests.fakes import START, FakeClock
+from tests.use_cases import UseCases
 
 
 async def test_add_comment_returns_it_with_its_author_and_time(conduit: UseCases) -> None:

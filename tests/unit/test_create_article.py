@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.memory.queries import InMemoryArticleQueries
 from adapters.memory.store import InMemoryStore
-from application.articles import SLUG_ATTEMPTS, ArticleDraft, CreateArticle
+from application.articles import SLUG_ATTEMPTS, ArticleDraft
 from domain.errors import SlugTaken, ValidationFailed
 from domain.values import BLANK, TAG_MAX, TAGS_PER_ARTICLE_MAX, TITLE_MAX
 from domain.views import ArticleFilter, ProfileView
-from tests.unit.conftest import START, FakeClock, RacingUnitOfWork, UseCases, as_port
+from tests.fakes import START, RacingUnitOfWork
+from tests.use_cases import UseCases
 
 
 async def test_create_returns_the_article_with_its_author_and_no_favorites(
@@ -118,21 +118,16 @@ async def test_a_slug_freed_by_a_deleted_article_is_reused(conduit: UseCases) ->
     assert (await conduit.article(alice, title="Dragons")).slug == "dragons-2"
 
 
-def racing_create(store: InMemoryStore, clock: FakeClock, stale_reads: int) -> CreateArticle:
-    uow = as_port(RacingUnitOfWork(store, stale_reads))
-    return CreateArticle(uow, InMemoryArticleQueries(store), clock)
-
-
 async def article_count(conduit: UseCases) -> int:
     return (await conduit.list_articles(ArticleFilter(), None)).count
 
 
 async def test_create_picks_another_slug_when_a_concurrent_writer_took_it(
-    conduit: UseCases, store: InMemoryStore, clock: FakeClock
+    conduit: UseCases, store: InMemoryStore
 ) -> None:
     alice = await conduit.member()
     await conduit.article(alice, title="Dragons")
-    create = racing_create(store, clock, stale_reads=1)
+    create = conduit.on(RacingUnitOfWork(store, stale_reads=1)).create_article
 
     article = await create(alice.id, ArticleDraft("Dragons", "d", "b"))
 
@@ -140,11 +135,11 @@ async def test_create_picks_another_slug_when_a_concurrent_writer_took_it(
 
 
 async def test_create_gives_up_with_slug_taken_after_every_attempt_lost_the_race(
-    conduit: UseCases, store: InMemoryStore, clock: FakeClock
+    conduit: UseCases, store: InMemoryStore
 ) -> None:
     alice = await conduit.member()
     await conduit.article(alice, title="Dragons")
-    create = racing_create(store, clock, stale_reads=SLUG_ATTEMPTS)
+    create = conduit.on(RacingUnitOfWork(store, stale_reads=SLUG_ATTEMPTS)).create_article
 
     with pytest.raises(SlugTaken):
         await create(alice.id, ArticleDraft("Dragons", "d", "b"))

@@ -7,7 +7,7 @@ import pytest
 from application.comments import CommentDraft
 from domain.errors import ArticleNotFound, NotArticleAuthor
 from domain.views import ArticleFilter
-from tests.unit.conftest import UseCases
+from tests.use_cases import UseCases
 
 
 async def test_favorite_returns_the_article_favorited_with_its_count(conduit: UseCases) -> None:

@@ -10,13 +10,12 @@ import pytest
 from adapters.memory.queries import InMemoryProfileQueries
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.security.passwords import Argon2PasswordHasher
-from adapters.security.tokens import JwtTokenIssuer
-from application.users import RegisterUser, Registration
+from application.users import Registration
 from domain.errors import Conflict, EmailTaken, SlugTaken, TransientStorageError, UsernameTaken
 from domain.model import NewArticle, NewUser
 from domain.ports import UnitOfWork
-from tests.unit.conftest import PASSWORD, START, UseCases, as_port
+from tests.fakes import START
+from tests.use_cases import PASSWORD, UseCases
 
 
 def new_user(name: str) -> NewUser:
@@ -182,7 +181,7 @@ async def test_a_use_case_that_raises_after_writing_leaves_nothing(
     store: InMemoryStore, conduit: UseCases
 ) -> None:
     with pytest.raises(Boom):
-        await RegisterThenFail(as_port(InMemoryUnitOfWork(store)))("alice")
+        await RegisterThenFail(InMemoryUnitOfWork(store))("alice")
 
     assert await usernames(store) == []
     await conduit.member("alice")
@@ -197,9 +196,9 @@ class FailingCommit(InMemoryUnitOfWork):
 
 
 async def test_a_use_case_whose_commit_fails_leaves_nothing(
-    store: InMemoryStore, hasher: Argon2PasswordHasher, tokens: JwtTokenIssuer
+    store: InMemoryStore, conduit: UseCases
 ) -> None:
-    register = RegisterUser(as_port(FailingCommit(store)), hasher, tokens)
+    register = conduit.on(FailingCommit(store)).register_user
 
     with pytest.raises(TransientStorageError):
         await register(Registration("alice", "alice@example.com", PASSWORD))

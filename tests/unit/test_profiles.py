@@ -7,7 +7,7 @@ import pytest
 from application.users import UserChanges
 from domain.errors import ProfileNotFound
 from domain.views import ProfileView
-from tests.unit.conftest import UseCases
+from tests.use_cases import UseCases
 
 
 async def test_profile_of_a_new_user_has_null_bio_and_image(conduit: UseCases) -> None:

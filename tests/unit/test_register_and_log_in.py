@@ -8,7 +8,7 @@ from adapters.security.tokens import JwtTokenIssuer
 from application.users import Credentials, Registration
 from domain.errors import Conflict, InvalidCredentials, InvalidToken, ValidationFailed
 from domain.values import BLANK, USERNAME_MAX
-from tests.unit.conftest import PASSWORD, UseCases
+from tests.use_cases import PASSWORD, UseCases
 
 
 async def test_register_returns_the_user_with_null_bio_and_image_and_a_usable_token(

@@ -9,27 +9,15 @@ from typing import Self
 
 import pytest
 
-from adapters.memory.queries import InMemoryArticleQueries, InMemoryCommentQueries
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.security.passwords import Argon2PasswordHasher
-from adapters.security.tokens import JwtTokenIssuer
-from application.articles import (
-    ArticleChanges,
-    ArticleDraft,
-    CreateArticle,
-    DeleteArticle,
-    FavoriteArticle,
-    UpdateArticle,
-)
-from application.comments import AddComment, CommentDraft, DeleteComment
-from application.profiles import FollowProfile
+from application.articles import ArticleChanges, ArticleDraft
+from application.comments import CommentDraft
 from application.transactions import DEFAULT_ATTEMPTS, retry_transient
-from application.users import RegisterUser, Registration, UpdateUser, UserChanges
+from application.users import Registration, UserChanges
 from domain.errors import TransientStorageError, UsernameTaken
 from domain.model import UserId
-from domain.ports import UnitOfWork
-from tests.unit.conftest import PASSWORD, FakeClock, UseCases, as_port
+from tests.use_cases import PASSWORD, UseCases
 
 
 class RefusingUnitOfWork(InMemoryUnitOfWork):
@@ -57,11 +45,11 @@ def usernames(store: InMemoryStore) -> list[str]:
 
 
 async def test_a_use_case_refused_once_succeeds_on_its_second_attempt_and_writes_once(
-    store: InMemoryStore, hasher: Argon2PasswordHasher, tokens: JwtTokenIssuer
+    store: InMemoryStore, conduit: UseCases
 ) -> None:
     refusing = RefusingUnitOfWork(store, refusals=1)
 
-    view = await RegisterUser(as_port(refusing), hasher, tokens)(
+    view = await conduit.on(refusing).register_user(
         Registration("alice", "alice@example.com", PASSWORD)
     )
 
@@ -71,12 +59,12 @@ async def test_a_use_case_refused_once_succeeds_on_its_second_attempt_and_writes
 
 
 async def test_a_use_case_refused_every_time_raises_after_the_last_attempt(
-    store: InMemoryStore, hasher: Argon2PasswordHasher, tokens: JwtTokenIssuer
+    store: InMemoryStore, conduit: UseCases
 ) -> None:
     refusing = RefusingUnitOfWork(store)
 
     with pytest.raises(TransientStorageError):
-        await RegisterUser(as_port(refusing), hasher, tokens)(
+        await conduit.on(refusing).register_user(
             Registration("alice", "alice@example.com", PASSWORD)
         )
 
@@ -116,71 +104,67 @@ async def test_the_number_of_attempts_is_the_callers_choice() -> None:
 
 @dataclass(frozen=True, slots=True)
 class World:
-    """What a scenario needs besides the refusing unit of work: setup and adapters."""
+    """A scenario's stage (`setup`, on the real unit of work) and its use cases, all on the
+    refusing unit of work (`refused`)."""
 
     setup: UseCases
-    store: InMemoryStore
-    clock: FakeClock
-    hasher: Argon2PasswordHasher
-    tokens: JwtTokenIssuer
+    refused: UseCases
 
     async def article(self) -> tuple[UserId, str]:
         author = await self.setup.member()
         return author.id, (await self.setup.article(author)).slug
 
 
-Scenario = Callable[[World, UnitOfWork], Awaitable[object]]
+Scenario = Callable[[World], Awaitable[object]]
 DRAFT = ArticleDraft("Dragons", "About dragons", "They fly.", ["fire"])
 
 
-async def register_user(w: World, uow: UnitOfWork) -> object:
-    return await RegisterUser(uow, w.hasher, w.tokens)(Registration("new", "n@x.io", PASSWORD))
+async def register_user(w: World) -> object:
+    return await w.refused.register_user(Registration("new", "n@x.io", PASSWORD))
 
 
-async def update_user(w: World, uow: UnitOfWork) -> object:
+async def update_user(w: World) -> object:
     me = await w.setup.member()
     changes = UserChanges(bio="Hi.", sent=frozenset({"bio"}))
-    return await UpdateUser(uow, w.hasher, w.tokens)(me.id, changes)
+    return await w.refused.update_user(me.id, changes)
 
 
-async def follow_profile(w: World, uow: UnitOfWork) -> object:
+async def follow_profile(w: World) -> object:
     fan, idol = await w.setup.member(), await w.setup.member()
-    return await FollowProfile(uow)(fan.id, idol.username, follow=True)
+    return await w.refused.follow_profile(fan.id, idol.username, follow=True)
 
 
-async def create_article(w: World, uow: UnitOfWork) -> object:
+async def create_article(w: World) -> object:
     me = await w.setup.member()
-    return await CreateArticle(uow, InMemoryArticleQueries(w.store), w.clock)(me.id, DRAFT)
+    return await w.refused.create_article(me.id, DRAFT)
 
 
-async def update_article(w: World, uow: UnitOfWork) -> object:
+async def update_article(w: World) -> object:
     author, slug = await w.article()
     changes = ArticleChanges(body="Higher.", sent=frozenset({"body"}))
-    update = UpdateArticle(uow, InMemoryArticleQueries(w.store), w.clock)
-    return await update(author, slug, changes)
+    return await w.refused.update_article(author, slug, changes)
 
 
-async def delete_article(w: World, uow: UnitOfWork) -> object:
+async def delete_article(w: World) -> object:
     author, slug = await w.article()
-    await DeleteArticle(uow)(author, slug)
+    await w.refused.delete_article(author, slug)
     return slug
 
 
-async def favorite_article(w: World, uow: UnitOfWork) -> object:
+async def favorite_article(w: World) -> object:
     author, slug = await w.article()
-    return await FavoriteArticle(uow, InMemoryArticleQueries(w.store))(author, slug, favorite=True)
+    return await w.refused.favorite_article(author, slug, favorite=True)
 
 
-async def add_comment(w: World, uow: UnitOfWork) -> object:
+async def add_comment(w: World) -> object:
     author, slug = await w.article()
-    add = AddComment(uow, InMemoryCommentQueries(w.store), w.clock)
-    return await add(author, slug, CommentDraft("Nice."))
+    return await w.refused.add_comment(author, slug, CommentDraft("Nice."))
 
 
-async def delete_comment(w: World, uow: UnitOfWork) -> object:
+async def delete_comment(w: World) -> object:
     author, slug = await w.article()
     comment = await w.setup.add_comment(author, slug, CommentDraft("Nice."))
-    await DeleteComment(uow)(author, slug, comment.id)
+    await w.refused.delete_comment(author, slug, comment.id)
     return comment.id
 
 
@@ -199,16 +183,10 @@ async def delete_comment(w: World, uow: UnitOfWork) -> object:
     ],
 )
 async def test_every_write_use_case_is_retried_after_a_transient_refusal(
-    conduit: UseCases,
-    store: InMemoryStore,
-    clock: FakeClock,
-    hasher: Argon2PasswordHasher,
-    tokens: JwtTokenIssuer,
-    scenario: Scenario,
+    conduit: UseCases, store: InMemoryStore, scenario: Scenario
 ) -> None:
-    world = World(conduit, store, clock, hasher, tokens)
     refusing = RefusingUnitOfWork(store, refusals=1)
 
-    await scenario(world, as_port(refusing))
+    await scenario(World(setup=conduit, refused=conduit.on(refusing)))
 
     assert refusing.transactions == 2

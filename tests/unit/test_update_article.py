@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.memory.queries import InMemoryArticleQueries
 from adapters.memory.store import InMemoryStore
-from application.articles import ArticleChanges, UpdateArticle
+from application.articles import ArticleChanges
 from domain.errors import ArticleNotFound, NotArticleAuthor, ValidationFailed
 from domain.values import BLANK
-from tests.unit.conftest import START, FakeClock, RacingUnitOfWork, UseCases, as_port
+from tests.fakes import START, FakeClock, RacingUnitOfWork
+from tests.use_cases import UseCases
 
 MS = timedelta(milliseconds=1)
 
@@ -214,13 +214,12 @@ async def test_an_update_with_nothing_sent_still_moves_updated_at(conduit: UseCa
 
 
 async def test_a_retitle_picks_another_slug_when_a_concurrent_writer_took_it(
-    conduit: UseCases, store: InMemoryStore, clock: FakeClock
+    conduit: UseCases, store: InMemoryStore
 ) -> None:
     alice = await conduit.member()
     await conduit.article(alice, title="Wyverns")
     created = await conduit.article(alice, title="Dragons")
-    uow = as_port(RacingUnitOfWork(store, stale_reads=1))
-    update = UpdateArticle(uow, InMemoryArticleQueries(store), clock)
+    update = conduit.on(RacingUnitOfWork(store, stale_reads=1)).update_article
 
     updated = await update(alice.id, created.slug, changes(title="Wyverns", sent=["title"]))
 

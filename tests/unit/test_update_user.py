@@ -8,7 +8,7 @@ from adapters.security.tokens import JwtTokenIssuer
 from application.users import Credentials, UserChanges
 from domain.errors import Conflict, InvalidCredentials, InvalidToken, ValidationFailed
 from domain.values import BIO_MAX, BLANK, IMAGE_MAX
-from tests.unit.conftest import PASSWORD, UseCases
+from tests.use_cases import PASSWORD, UseCases
 
 
 def changes(**fields: str | None) -> UserChanges:
