@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from application.transactions import retry_transient
+from application.transactions import retry
 from domain import values
-from domain.errors import ArticleNotFound, NotArticleAuthor, SlugTaken
+from domain.errors import ArticleNotFound
 from domain.model import Article, NewArticle, UserId
 from domain.ports import ArticleQueries, ArticleRepository, Clock, UnitOfWork
 from domain.slugs import slugify, unique_slug
-from domain.values import FieldErrors
+from domain.values import FieldErrors, Parsed
 from domain.views import ArticleFilter, ArticlePage, ArticleView, Page
 
 SLUG_ATTEMPTS = 5
@@ -40,17 +40,15 @@ class ArticleChanges:
 
 async def _free_slug(articles: ArticleRepository, title: str, own: str | None = None) -> str:
     base = slugify(title)
-    taken = set(await articles.slugs_like(base))
+    taken = set(await articles.taken_slugs(base))
     taken.discard(own or "")
     return unique_slug(base, taken)
 
 
-async def _get_own_article(uow: UnitOfWork, slug: str, viewer_id: UserId) -> Article:
+async def _article(uow: UnitOfWork, slug: str) -> Article:
     article = await uow.articles.get_by_slug(slug)
     if article is None:
         raise ArticleNotFound(slug)
-    if article.author_id != viewer_id:
-        raise NotArticleAuthor(slug)
     return article
 
 
@@ -60,7 +58,7 @@ class CreateArticle:
         self._queries = queries
         self._clock = clock
 
-    @retry_transient()
+    @retry(slug_races=SLUG_ATTEMPTS)
     async def __call__(self, author_id: UserId, draft: ArticleDraft) -> ArticleView:
         errors = FieldErrors()
         title = errors.parse("title", lambda: values.title(draft.title))
@@ -68,27 +66,20 @@ class CreateArticle:
         body = errors.parse("body", lambda: values.body(draft.body))
         tags = errors.parse("tagList", lambda: values.tag_list(draft.tag_list or ()))
         errors.raise_if_any()
-        assert title is not None and description is not None and body is not None
-        for attempt in range(SLUG_ATTEMPTS):
-            try:
-                async with self._uow as uow:
-                    slug = await _free_slug(uow.articles, title)
-                    await uow.articles.add(
-                        NewArticle(
-                            slug=slug,
-                            title=title,
-                            description=description,
-                            body=body,
-                            tags=tags or (),
-                            author_id=author_id,
-                            created_at=self._clock.now(),
-                        )
-                    )
-                    await uow.commit()
-                break
-            except SlugTaken:
-                if attempt == SLUG_ATTEMPTS - 1:
-                    raise
+        async with self._uow as uow:
+            slug = await _free_slug(uow.articles, title.value)
+            await uow.articles.add(
+                NewArticle(
+                    slug=slug,
+                    title=title.value,
+                    description=description.value,
+                    body=body.value,
+                    tags=tags.value,
+                    author_id=author_id,
+                    created_at=self._clock.now(),
+                )
+            )
+            await uow.commit()
         return await _view(self._queries, slug, author_id)
 
 
@@ -98,24 +89,19 @@ class UpdateArticle:
         self._queries = queries
         self._clock = clock
 
-    @retry_transient()
+    @retry(slug_races=SLUG_ATTEMPTS)
     async def __call__(self, viewer_id: UserId, slug: str, changes: ArticleChanges) -> ArticleView:
-        for attempt in range(SLUG_ATTEMPTS):
-            try:
-                async with self._uow as uow:
-                    article = await _get_own_article(uow, slug, viewer_id)
-                    changed = _apply(article, changes)
-                    if changed.title != article.title:
-                        new_slug = await _free_slug(uow.articles, changed.title, own=article.slug)
-                        changed = replace(changed, slug=new_slug)
-                    # updatedAt must visibly move even within the same millisecond.
-                    moved = max(self._clock.now(), article.updated_at + timedelta(milliseconds=1))
-                    saved = await uow.articles.update(replace(changed, updated_at=moved))
-                    await uow.commit()
-                break
-            except SlugTaken:
-                if attempt == SLUG_ATTEMPTS - 1:
-                    raise
+        async with self._uow as uow:
+            article = await _article(uow, slug)
+            article.ensure_author(viewer_id)
+            changed = _apply(article, changes)
+            if changed.title != article.title:
+                new_slug = await _free_slug(uow.articles, changed.title, own=article.slug)
+                changed = replace(changed, slug=new_slug)
+            # updatedAt must visibly move even within the same millisecond.
+            moved = max(self._clock.now(), article.updated_at + timedelta(milliseconds=1))
+            saved = await uow.articles.update(replace(changed, updated_at=moved))
+            await uow.commit()
         return await _view(self._queries, saved.slug, viewer_id)
 
 
@@ -123,8 +109,10 @@ def _apply(article: Article, changes: ArticleChanges) -> Article:
     """The article with the sent fields changed, or ValidationFailed naming every bad one."""
     errors = FieldErrors()
     sent = changes.sent
-    title = description = body = None
-    tags: tuple[str, ...] | None = None
+    title: Parsed[str] | None = None
+    description: Parsed[str] | None = None
+    body: Parsed[str] | None = None
+    tags: Parsed[tuple[str, ...]] | None = None
     if "title" in sent:
         title = errors.parse("title", lambda: values.title(changes.title))
     if "description" in sent:
@@ -140,10 +128,10 @@ def _apply(article: Article, changes: ArticleChanges) -> Article:
     errors.raise_if_any()
     return replace(
         article,
-        title=title or article.title,
-        description=description or article.description,
-        body=body or article.body,
-        tags=article.tags if tags is None else tags,
+        title=article.title if title is None else title.value,
+        description=article.description if description is None else description.value,
+        body=article.body if body is None else body.value,
+        tags=article.tags if tags is None else tags.value,
     )
 
 
@@ -151,10 +139,11 @@ class DeleteArticle:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    @retry_transient()
+    @retry()
     async def __call__(self, viewer_id: UserId, slug: str) -> None:
         async with self._uow as uow:
-            article = await _get_own_article(uow, slug, viewer_id)
+            article = await _article(uow, slug)
+            article.ensure_author(viewer_id)
             await uow.articles.delete(article.id)
             await uow.commit()
 
@@ -164,12 +153,10 @@ class FavoriteArticle:
         self._uow = uow
         self._queries = queries
 
-    @retry_transient()
+    @retry()
     async def __call__(self, viewer_id: UserId, slug: str, *, favorite: bool) -> ArticleView:
         async with self._uow as uow:
-            article = await uow.articles.get_by_slug(slug)
-            if article is None:
-                raise ArticleNotFound(slug)
+            article = await _article(uow, slug)
             if favorite:
                 await uow.favorites.add(viewer_id, article.id)
             else:

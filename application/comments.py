@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.transactions import retry_transient
+from application.transactions import retry
 from domain import values
-from domain.errors import ArticleNotFound, CommentNotFound, NotCommentAuthor
+from domain.errors import ArticleNotFound, CommentNotFound
 from domain.model import CommentId, NewComment, UserId
 from domain.ports import Clock, CommentQueries, UnitOfWork
 from domain.values import FieldErrors
@@ -24,7 +24,7 @@ class AddComment:
         self._queries = queries
         self._clock = clock
 
-    @retry_transient()
+    @retry()
     async def __call__(self, author_id: UserId, slug: str, draft: CommentDraft) -> CommentView:
         async with self._uow as uow:
             article = await uow.articles.get_by_slug(slug)
@@ -33,9 +33,8 @@ class AddComment:
             errors = FieldErrors()
             body = errors.parse("body", lambda: values.comment_body(draft.body))
             errors.raise_if_any()
-            assert body is not None
             comment = await uow.comments.add(
-                NewComment(article.id, author_id, body, created_at=self._clock.now())
+                NewComment(article.id, author_id, body.value, created_at=self._clock.now())
             )
             await uow.commit()
         view = await self._queries.comment(comment.id, author_id)
@@ -59,7 +58,7 @@ class DeleteComment:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    @retry_transient()
+    @retry()
     async def __call__(self, viewer_id: UserId, slug: str, comment_id: CommentId) -> None:
         async with self._uow as uow:
             article = await uow.articles.get_by_slug(slug)
@@ -68,7 +67,6 @@ class DeleteComment:
             comment = await uow.comments.get(comment_id)
             if comment is None or comment.article_id != article.id:
                 raise CommentNotFound(comment_id)
-            if comment.author_id != viewer_id:
-                raise NotCommentAuthor(comment_id)
+            comment.ensure_author(viewer_id)
             await uow.comments.delete(comment.id)
             await uow.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application.transactions import retry_transient
+from application.transactions import retry
 from domain.errors import ProfileNotFound
 from domain.model import UserId
 from domain.ports import ProfileQueries, UnitOfWork
@@ -24,7 +24,7 @@ class FollowProfile:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    @retry_transient()
+    @retry()
     async def __call__(self, viewer_id: UserId, username: str, *, follow: bool) -> ProfileView:
         async with self._uow as uow:
             followee = await uow.users.get_by_username(username)

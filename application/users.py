@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
-from application.transactions import retry_transient
+from application.transactions import retry
 from domain.errors import Conflict, InvalidCredentials, InvalidToken
 from domain.model import NewUser, User, UserId
 from domain.ports import PasswordHasher, TokenIssuer, UnitOfWork, UserRepository
@@ -16,11 +17,14 @@ from domain.values import (
     Email,
     FieldErrors,
     InvalidValue,
+    Parsed,
     Password,
     Username,
     optional_text,
 )
 from domain.views import UserView
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +85,15 @@ class RegisterUser:
         self._hasher = hasher
         self._tokens = tokens
 
-    @retry_transient()
+    @retry()
     async def __call__(self, data: Registration) -> UserView:
         errors = FieldErrors()
-        username = errors.parse("username", lambda: Username.parse(data.username))
-        email = errors.parse("email", lambda: Email.parse(data.email))
+        username = errors.parse("username", lambda: Username.parse(data.username).value)
+        email = errors.parse("email", lambda: Email.parse(data.email).value)
         password = errors.parse("password", lambda: Password.parse(data.password))
         errors.raise_if_any()
-        assert username is not None and email is not None and password is not None
         # Hash before the transaction so no connection waits on argon2.
-        password_hash = await self._hasher.hash(password.value)
+        password_hash = await self._hasher.hash(password.value.value)
         async with self._uow as uow:
             await _check_unique(uow.users, None, username.value, email.value)
             user = await uow.users.add(NewUser(username.value, email.value, password_hash))
@@ -150,7 +153,7 @@ class UpdateUser:
         self._hasher = hasher
         self._tokens = tokens
 
-    @retry_transient()
+    @retry()
     async def __call__(self, user_id: UserId, changes: UserChanges) -> UserView:
         valid = _validate(changes)
         # Hash before the transaction so no connection waits on argon2.
@@ -188,11 +191,15 @@ def _validate(changes: UserChanges) -> _ValidChanges:
     """Parse the sent fields; a field that was not sent stays None."""
     errors = FieldErrors()
     sent = changes.sent
-    username = email = password = bio = image = None
+    username: Parsed[str] | None = None
+    email: Parsed[str] | None = None
+    password: Parsed[Password] | None = None
+    bio: Parsed[str | None] | None = None
+    image: Parsed[str | None] | None = None
     if "username" in sent:
-        username = errors.parse("username", lambda: Username.parse(changes.username))
+        username = errors.parse("username", lambda: Username.parse(changes.username).value)
     if "email" in sent:
-        email = errors.parse("email", lambda: Email.parse(changes.email))
+        email = errors.parse("email", lambda: Email.parse(changes.email).value)
     if "password" in sent:
         password = errors.parse(
             "password",
@@ -204,9 +211,14 @@ def _validate(changes: UserChanges) -> _ValidChanges:
         image = errors.parse("image", lambda: optional_text(changes.image, max_length=IMAGE_MAX))
     errors.raise_if_any()
     return _ValidChanges(
-        username=username.value if username else None,
-        email=email.value if email else None,
-        password=password,
-        bio=bio,
-        image=image,
+        username=_sent(username),
+        email=_sent(email),
+        password=_sent(password),
+        bio=_sent(bio),
+        image=_sent(image),
     )
+
+
+def _sent(field: Parsed[T] | None) -> T | None:
+    """A sent field's valid value; None for a field that was not sent."""
+    return None if field is None else field.value

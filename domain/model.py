@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.errors import NotArticleAuthor, NotCommentAuthor
+
 UserId = int
 ArticleId = int
 CommentId = int
@@ -43,6 +45,11 @@ class Article:
     created_at: datetime
     updated_at: datetime
 
+    def ensure_author(self, user_id: UserId) -> None:
+        """Only its author may edit or delete an article: NotArticleAuthor for anyone else."""
+        if user_id != self.author_id:
+            raise NotArticleAuthor(self.slug)
+
 
 @dataclass(frozen=True, slots=True)
 class NewArticle:
@@ -76,6 +83,11 @@ class Comment:
     author_id: UserId
     body: str
     created_at: datetime
+
+    def ensure_author(self, user_id: UserId) -> None:
+        """Only its author may delete a comment: NotCommentAuthor for anyone else."""
+        if user_id != self.author_id:
+            raise NotCommentAuthor(self.id)
 
 
 @dataclass(frozen=True, slots=True)

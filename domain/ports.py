@@ -48,8 +48,12 @@ class ArticleRepository(Protocol):
 
     async def get_by_slug(self, slug: str) -> Article | None: ...
 
-    async def slugs_like(self, base: str) -> Collection[str]:
-        """The taken slugs among `base` and `base-<anything>`."""
+    async def taken_slugs(self, base: str) -> Collection[str]:
+        """The slugs already taken among `base` and `base-<anything>`.
+
+        Also locks `base` until the transaction ends (on PostgreSQL, a transaction-scoped
+        advisory lock on the base): writers choosing a slug from the same base take turns, so
+        the one that waited sees the slug the other committed instead of picking it too."""
 
     async def update(self, article: Article) -> Article:
         """Raises SlugTaken when another article has the new slug."""

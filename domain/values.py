@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar, cast
 
 from domain.errors import ValidationFailed
 
@@ -23,6 +23,8 @@ BODY_MAX = 100_000
 TAG_MAX = 64
 TAGS_PER_ARTICLE_MAX = 20
 COMMENT_MAX = 20_000
+SEARCH_MAX = 256
+"""A search (`q`): words of an article's title, description or body."""
 
 _USERNAME = re.compile(r"^[\w.\-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -136,18 +138,43 @@ def tag_list(raw: Iterable[str]) -> tuple[str, ...]:
 T = TypeVar("T")
 
 
+_INVALID = object()
+
+
+class Parsed(Generic[T]):
+    """One field's parsed value, to read once `FieldErrors.raise_if_any()` has passed."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: T | object) -> None:
+        self._value = value
+
+    @property
+    def value(self) -> T:
+        if self._value is _INVALID:
+            raise RuntimeError("an invalid field was read: call raise_if_any() first")
+        return cast(T, self._value)
+
+
 class FieldErrors:
-    """Collects every failing field so a 422 reports all of them, not only the first."""
+    """Collects every failing field so a 422 reports all of them, not only the first.
+
+    Parse every field, then `raise_if_any()`; after it, each field's `.value` is valid::
+
+        title = errors.parse("title", lambda: values.title(raw_title))
+        errors.raise_if_any()
+        use(title.value)
+    """
 
     def __init__(self) -> None:
         self._errors: dict[str, list[str]] = {}
 
-    def parse(self, field: str, parser: Callable[[], T]) -> T | None:
+    def parse(self, field: str, parser: Callable[[], T]) -> Parsed[T]:
         try:
-            return parser()
+            return Parsed(parser())
         except InvalidValue as error:
             self.add(field, str(error))
-            return None
+            return Parsed(_INVALID)
 
     def add(self, field: str, message: str) -> None:
         self._errors.setdefault(field, []).append(message)

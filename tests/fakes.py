@@ -64,8 +64,8 @@ class StaleSlugs(InMemoryArticleRepository):
         super().__init__(tables)
         self._uow = uow
 
-    async def slugs_like(self, base: str) -> Collection[str]:
+    async def taken_slugs(self, base: str) -> Collection[str]:
         if self._uow.stale_reads > 0:
             self._uow.stale_reads -= 1
             return set()
-        return await super().slugs_like(base)
+        return await super().taken_slugs(base)

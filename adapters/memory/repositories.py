@@ -103,7 +103,8 @@ class InMemoryArticleRepository:
     async def get_by_slug(self, slug: str) -> Article | None:
         return self._slug_owner(slug)
 
-    async def slugs_like(self, base: str) -> Collection[str]:
+    async def taken_slugs(self, base: str) -> Collection[str]:
+        """No lock of its own: the store's write lock already serializes transactions."""
         return {
             a.slug
             for a in self._t.articles.values()

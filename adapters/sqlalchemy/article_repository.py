@@ -118,7 +118,7 @@ class SqlAlchemyArticleRepository:
             updated_at=row.updated_at,
         )
 
-    async def slugs_like(self, base: str) -> Collection[str]:
+    async def taken_slugs(self, base: str) -> Collection[str]:
         await self._session.execute(_LOCK_SLUG_BASE, {"base": base})
         return set((await self._session.scalars(_TAKEN_SLUGS, {"base": base})).all())
 

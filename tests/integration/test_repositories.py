@@ -124,7 +124,7 @@ async def test_update_to_no_tags_unlinks_every_tag(
     assert await count_rows(db, "article_tags") == 0
 
 
-async def test_slugs_like_finds_the_base_and_its_dashed_variants_only(
+async def test_taken_slugs_finds_the_base_and_its_dashed_variants_only(
     uow: SqlAlchemyUnitOfWork,
 ) -> None:
     author = await add_user(uow, "author")
@@ -134,8 +134,8 @@ async def test_slugs_like_finds_the_base_and_its_dashed_variants_only(
         await uow.commit()
 
     async with uow:
-        taken = await uow.articles.slugs_like("dragon")
-        none = await uow.articles.slugs_like("wyvern")
+        taken = await uow.articles.taken_slugs("dragon")
+        none = await uow.articles.taken_slugs("wyvern")
 
     assert set(taken) == {"dragon", "dragon-2", "dragon-fire"}
     assert set(none) == set()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from adapters.sqlalchemy.engine import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import ArticleDraft
-from application.transactions import DEFAULT_ATTEMPTS
+from application.transactions import TRANSIENT_ATTEMPTS
 from domain.errors import TransientStorageError
 from domain.model import User
 from tests.integration.support import (
@@ -112,7 +112,7 @@ async def test_a_deadlock_at_every_attempt_answers_503_and_writes_nothing(
 
     assert response.status_code == 503
     assert response.json() == {"errors": {"database": ["is busy, try again"]}}
-    assert refusing.transactions == DEFAULT_ATTEMPTS
+    assert refusing.transactions == TRANSIENT_ATTEMPTS
     assert await count_rows(engine, "users") == 0
 
 

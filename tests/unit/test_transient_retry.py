@@ -1,4 +1,4 @@
-"""retry_transient: a write use case refused by the storage is re-run whole, a few times."""
+"""retry: a write use case refused by the storage, or beaten to its slug, is re-run whole."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.articles import ArticleChanges, ArticleDraft
 from application.comments import CommentDraft
-from application.transactions import DEFAULT_ATTEMPTS, retry_transient
+from application.transactions import TRANSIENT_ATTEMPTS, retry
 from application.users import Registration, UserChanges
-from domain.errors import TransientStorageError, UsernameTaken
+from domain.errors import SlugTaken, TransientStorageError, UsernameTaken
 from domain.model import UserId
 from tests.use_cases import PASSWORD, UseCases
 
@@ -68,14 +68,14 @@ async def test_a_use_case_refused_every_time_raises_after_the_last_attempt(
             Registration("alice", "alice@example.com", PASSWORD)
         )
 
-    assert refusing.transactions == DEFAULT_ATTEMPTS
+    assert refusing.transactions == TRANSIENT_ATTEMPTS
     assert usernames(store) == []
 
 
 async def test_other_errors_are_not_retried() -> None:
     calls = 0
 
-    @retry_transient(attempts=5)
+    @retry(transient=5, slug_races=5)
     async def rename() -> None:
         nonlocal calls
         calls += 1
@@ -89,7 +89,7 @@ async def test_other_errors_are_not_retried() -> None:
 async def test_the_number_of_attempts_is_the_callers_choice() -> None:
     calls = 0
 
-    @retry_transient(attempts=1)
+    @retry(transient=1)
     async def refused() -> None:
         nonlocal calls
         calls += 1
@@ -99,7 +99,27 @@ async def test_the_number_of_attempts_is_the_callers_choice() -> None:
         await refused()
     assert calls == 1
     with pytest.raises(ValueError, match="at least 1"):
-        retry_transient(attempts=0)
+        retry(transient=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        retry(slug_races=0)
+
+
+async def test_a_lost_slug_race_is_retried_only_where_asked_each_kind_on_its_own_count() -> None:
+    failures = [SlugTaken(), TransientStorageError(), SlugTaken(), TransientStorageError()]
+
+    async def write() -> str:
+        if failures:
+            raise failures.pop(0)
+        return "written"
+
+    with pytest.raises(SlugTaken):
+        await retry()(write)()
+    assert len(failures) == 3
+    # The rest, one kind after the other: each is counted on its own, so three attempts do.
+    assert await retry(transient=3, slug_races=3)(write)() == "written"
+    failures[:] = [SlugTaken(), SlugTaken()]
+    with pytest.raises(SlugTaken):
+        await retry(slug_races=2)(write)()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from application.articles import (
     ListArticles,
     UpdateArticle,
 )
+from domain.values import SEARCH_MAX, TAG_MAX, USERNAME_MAX
 from domain.views import DEFAULT_LIMIT, MAX_LIMIT, ArticleFilter, Page
 from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, Viewer, provide
@@ -44,12 +45,12 @@ SEARCH = (
 async def list_articles(
     viewer_id: Viewer,
     use_case: Annotated[ListArticles, provide(lambda c: c.list_articles())],
-    tag: Annotated[str | None, Query(max_length=64)] = None,
-    author: Annotated[str | None, Query(max_length=64)] = None,
-    favorited: Annotated[str | None, Query(max_length=64)] = None,
+    tag: Annotated[str | None, Query(max_length=TAG_MAX)] = None,
+    author: Annotated[str | None, Query(max_length=USERNAME_MAX)] = None,
+    favorited: Annotated[str | None, Query(max_length=USERNAME_MAX)] = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
-    q: Annotated[str | None, Query(max_length=256, description=SEARCH)] = None,
+    q: Annotated[str | None, Query(max_length=SEARCH_MAX, description=SEARCH)] = None,
 ) -> Response:
     filters = ArticleFilter(
         tag=tag,
