@@ -82,6 +82,7 @@ class SqlAlchemyUnitOfWork:
         try:
             await _to_completion(_discard(session))
         except Exception as error:
+            # The rollback failed too (its connection is gone): the first failure is the news.
             failure = passing_failure(exc) or passing_failure(error)
             if failure is None:
                 raise
