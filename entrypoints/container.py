@@ -131,8 +131,12 @@ class Container(containers.DeclarativeContainer):
     )
     article_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(PostgresArticleQueries, reader),
-        memory=providers.Singleton(InMemoryArticleQueries, store),
+        postgres=providers.Singleton(
+            PostgresArticleQueries, reader, search_window=settings.provided.search_window
+        ),
+        memory=providers.Singleton(
+            InMemoryArticleQueries, store, search_window=settings.provided.search_window
+        ),
     )
     comment_queries = providers.Selector(
         storage,

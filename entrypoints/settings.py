@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.views import SEARCH_WINDOW
+
 DEV_JWT_SECRET = "dev-secret-change-me-in-production-0123456789"
 
 
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
     )
     docs_enabled: bool = True
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    search_window: int = Field(default=SEARCH_WINDOW, ge=1, le=100_000)
     rate_limit_per_minute: int = Field(
         default=30, ge=0, description="login and registration attempts per client; 0 = off"
     )

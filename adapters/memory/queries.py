@@ -5,7 +5,15 @@ from __future__ import annotations
 from adapters.memory import search
 from adapters.memory.store import InMemoryStore, Tables
 from domain.model import Article, ArticleId, CommentId, User, UserId
-from domain.views import ArticleFilter, ArticlePage, ArticleView, CommentView, Page, ProfileView
+from domain.views import (
+    SEARCH_WINDOW,
+    ArticleFilter,
+    ArticlePage,
+    ArticleView,
+    CommentView,
+    Page,
+    ProfileView,
+)
 
 
 def _profile(t: Tables, user: User, viewer_id: UserId | None) -> ProfileView:
@@ -82,8 +90,9 @@ class InMemoryProfileQueries:
 
 
 class InMemoryArticleQueries:
-    def __init__(self, store: InMemoryStore) -> None:
+    def __init__(self, store: InMemoryStore, search_window: int = SEARCH_WINDOW) -> None:
         self._store = store
+        self._search_window = search_window
 
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None:
         t = self._store.committed
@@ -105,7 +114,8 @@ class InMemoryArticleQueries:
         ranks = None
         if filters.q is not None:
             ranks = _search(matches, filters.q)
-            matches = [a for a in matches if a.id in ranks]
+            # Only the newest matches are ranked and counted, as PostgreSQL does.
+            matches = _ordered([a for a in matches if a.id in ranks], None)[: self._search_window]
         return _page(t, matches, filters.limit, filters.offset, viewer_id, ranks)
 
     async def feed(self, viewer_id: UserId, page: Page) -> ArticlePage:

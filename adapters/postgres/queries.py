@@ -1,9 +1,18 @@
-"""Read models straight from PostgreSQL, one statement per answer.
+"""Read models straight from PostgreSQL, one statement per answer, bounded at any size.
 
-Each statement builds its answer's JSON in PostgreSQL (joins, aggregates, the viewer's
-follows and favorites), and runs on the asyncpg connection under SQLAlchemy's pool: a
-prepared statement the connection keeps, with no ORM or Core compilation per request.
-The SQL is fixed text per filter combination, with numbered parameters only.
+Each statement builds its answer's JSON in PostgreSQL and runs on the asyncpg connection
+under SQLAlchemy's pool: a prepared statement the connection keeps, with no ORM or Core
+compilation per request. The SQL is fixed text per filter combination; `$1` is the viewer
+in every statement (NULL when anonymous: every viewer test is then false).
+
+What a page costs (N articles; README "Performance" has the measurements):
+- no filter, one filter: O(page + offset + log N): the page is read from one index in the
+  list's order, and the total from a counter (migration 0008). `offset` is at most
+  `MAX_OFFSET` (a 422 past it).
+- filters combined: walked from the smallest of their sets (by its counter), the others
+  checked per row by primary key: O(that set), for the page and the exact count.
+- the feed: `feed_sql` below.
+- search: `search_sql` below.
 """
 
 from __future__ import annotations
@@ -16,10 +25,16 @@ import orjson
 
 from adapters.sqlalchemy.engine import DriverReader
 from domain.model import CommentId, UserId
-from domain.views import ArticleFilter, ArticlePage, ArticleView, CommentView, Page, ProfileView
+from domain.views import (
+    SEARCH_WINDOW,
+    ArticleFilter,
+    ArticlePage,
+    ArticleView,
+    CommentView,
+    Page,
+    ProfileView,
+)
 
-# $1 is the viewer's id in every statement (NULL when anonymous: every viewer test is then
-# false); the statement's own parameters follow from $2.
 _PROFILE_JSON = """json_build_object(
     'username', u.username, 'bio', u.bio, 'image', u.image,
     'following', EXISTS (SELECT 1 FROM follows fo
@@ -36,55 +51,224 @@ _ARTICLE_JSON = (
     + ")"
 )
 
-_ORDER = "a.created_at DESC, a.id DESC"
-_RANKED = "a.rank DESC, a.created_at DESC, a.id DESC"
+_NEWEST = "created_at DESC, id DESC"
 
-_FILTERS = {
-    "author": "a.author_id = (SELECT id FROM users WHERE username = {p})",
-    "tag": """a.id IN (SELECT at.article_id FROM article_tags at
-                      JOIN tags t ON t.id = at.tag_id WHERE t.name = {p})""",
-    "favorited_by": """a.id IN (SELECT f.article_id FROM favorites f
-                               WHERE f.user_id = (SELECT id FROM users WHERE username = {p}))""",
-    "q": "a.search @@ articles_search_query({p})",
+# Per filter: the ids of its articles in the list's order from one index (`d.id`,
+# `d.created_at`), the size of that set from a counter, and a per-row membership test.
+_SETS = {
+    "author": (
+        "SELECT id, created_at FROM articles WHERE author_id = {owner}",
+        "(SELECT articles_count FROM users WHERE username = {p})",
+        "(SELECT author_id FROM articles WHERE id = d.id) = {owner}",
+    ),
+    "tag": (
+        "SELECT article_id AS id, article_created_at AS created_at"
+        " FROM article_tags WHERE tag_id = {owner}",
+        "(SELECT articles_count FROM tags WHERE name = {p})",
+        "EXISTS (SELECT 1 FROM article_tags m WHERE m.article_id = d.id AND m.tag_id = {owner})",
+    ),
+    "favorited_by": (
+        "SELECT article_id AS id, article_created_at AS created_at"
+        " FROM favorites WHERE user_id = {owner}",
+        "(SELECT favorites_count FROM users WHERE username = {p})",
+        "EXISTS (SELECT 1 FROM favorites m WHERE m.user_id = {owner} AND m.article_id = d.id)",
+    ),
 }
-_FEED = "a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)"
-_FIRST_FILTER = 4
-"""Filters are numbered from $4, after the viewer ($1), the limit ($2) and the offset ($3)."""
+_OWNERS = {
+    "author": "(SELECT id FROM users WHERE username = {p})",
+    "tag": "(SELECT id FROM tags WHERE name = {p})",
+    "favorited_by": "(SELECT id FROM users WHERE username = {p})",
+}
+_EVERY_ARTICLE = "SELECT id, created_at FROM articles"
+_ARTICLE_TOTAL = "(SELECT sum(articles)::bigint FROM article_totals)"
+
+
+def _items(page: str, *, ranked: bool = False) -> str:
+    """The JSON list of the articles whose ids `page` holds, in the list's order. LATERAL
+    makes each a primary-key lookup whatever the planner guesses of the page's size."""
+    order = ("p.rank DESC, " if ranked else "") + "p.created_at DESC, p.id DESC"
+    return f"""COALESCE((
+         SELECT json_agg(x.item ORDER BY {order}) FROM {page} p CROSS JOIN LATERAL (
+           SELECT {_ARTICLE_JSON.format(body="NULL")} AS item
+           FROM articles a JOIN users u ON u.id = a.author_id WHERE a.id = p.id LIMIT 1) x
+       ), '[]')::text"""
+
+
+def _filter_sets(filter_names: tuple[str, ...], first_parameter: int) -> list[tuple[str, str, str]]:
+    """(scan, size, test) of each given filter, its value bound from `first_parameter` on."""
+    sets = []
+    for n, name in enumerate(filter_names, start=first_parameter):
+        owner = _OWNERS[name].format(p=f"${n}")
+        scan, size, test = _SETS[name]
+        sets.append((scan.format(owner=owner), size.format(p=f"${n}"), test.format(owner=owner)))
+    return sets
 
 
 @cache
-def _page_sql(filter_names: tuple[str, ...], feed: bool) -> str:
-    """A page and the total in one statement: $1 viewer, $2 limit, $3 offset, then filters."""
-    criteria = [
-        _FILTERS[name].format(p=f"${n}") for n, name in enumerate(filter_names, _FIRST_FILTER)
-    ]
-    if feed:
-        criteria.append(_FEED)
-    where = " AND ".join(criteria) or "TRUE"
-    searching = "q" in filter_names
-    rank = (
-        f", ts_rank(a.search, articles_search_query(${_FIRST_FILTER + filter_names.index('q')}))"
-        if searching
-        else ", 0"
-    )
-    inner_order = "rank DESC, " + _ORDER if searching else _ORDER
+def list_sql(filter_names: tuple[str, ...]) -> str:
+    """A page and its total in one statement: $1 viewer, $2 limit, $3 offset, $4... filters."""
+    sets = _filter_sets(filter_names, first_parameter=4)
+    if not sets:
+        return _single(_EVERY_ARTICLE, _ARTICLE_TOTAL)
+    if len(sets) == 1:
+        ((scan, size, _),) = sets
+        return _single(scan, f"COALESCE({size}, 0)")
+    return _combined(sets)
+
+
+def _single(scan: str, total: str) -> str:
     return f"""
-SELECT (SELECT count(*) FROM articles a WHERE {where}) AS total,
-       COALESCE((
-         SELECT json_agg({_ARTICLE_JSON.format(body="NULL")} ORDER BY {_RANKED})
-         FROM (SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at,
-                      a.updated_at, a.favorites_count, a.author_id{rank} AS rank
-               FROM articles a WHERE {where}
-               ORDER BY {inner_order} LIMIT $2 OFFSET $3) a
-         JOIN users u ON u.id = a.author_id
-       ), '[]')::text AS items"""
+WITH page AS MATERIALIZED (
+  SELECT id, created_at FROM ({scan}) d ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
+SELECT {total} AS total, {_items("page")} AS items"""
 
 
-_ARTICLE_SQL = f"""
+def _smallest_first(sets: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """One (scan, condition) per set: the set's scan, kept only where it is the smallest
+    (ties: the first), the other sets tested per row. The conditions hold for one branch."""
+    sizes = [f"COALESCE({size}, 0)" for _, size, _ in sets]
+    branches = []
+    for i, (scan, _, _) in enumerate(sets):
+        smallest = [f"{sizes[i]} < {sizes[j]}" for j in range(i)]
+        smallest += [f"{sizes[i]} <= {sizes[j]}" for j in range(i + 1, len(sets))]
+        tests = [test for j, (_, _, test) in enumerate(sets) if j != i]
+        branches.append((scan, " AND ".join(smallest + tests) or "TRUE"))
+    return branches
+
+
+def _combined(sets: list[tuple[str, str, str]]) -> str:
+    """Walk the smallest set, test the others per row; the exact count walks it too."""
+    union = "\n  UNION ALL\n  ".join(
+        f"SELECT d.id, d.created_at FROM ({scan}) d WHERE {where}"
+        for scan, where in _smallest_first(sets)
+    )
+    return f"""
+WITH matches AS ({union}),
+page AS MATERIALIZED (SELECT id, created_at FROM matches ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
+SELECT (SELECT count(*) FROM matches) AS total, {_items("page")} AS items"""
+
+
+SEARCH_WALK_MAX = 50_000
+"""At most this many of the newest articles (of the smallest filter set) are read for the
+newest matches before the word index is used instead."""
+SEARCH_COMMON = 0.01
+"""Words in at least this share of the articles (by the planner's statistics) are walked."""
+
+# The planner's statistics of articles.search: the share of articles holding the rarest
+# word of the query, when every word is among the most common; 0 otherwise.
+_DENSITY = """
+SELECT COALESCE(min(COALESCE(s.freqs[array_position(s.words, w)], 0)), 0) AS d
+FROM unnest(tsvector_to_array(to_tsvector('simple', articles_search_text($4)))) w,
+     (SELECT most_common_elems::text::text[] AS words, most_common_elem_freqs AS freqs
+      FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'articles'
+        AND attname = 'search'
+      UNION ALL SELECT '{}', '{}' LIMIT 1) s"""
+
+
+@cache
+def search_sql(filter_names: tuple[str, ...]) -> str:
+    """Search: $1 viewer, $2 limit, $3 offset, $4 q, $5 window, $6... filters.
+
+    Only the newest `$5` matches are ranked (the candidates), and the total counts them:
+    a search shows the best of its newest matches, never all of them. The candidates come
+    from one of two roads:
+    - walk the newest articles (or the newest of the smallest filter set) and keep the
+      matching ones, reading at most SEARCH_WALK_MAX rows: taken for common words (by
+      the planner's statistics) and small filter sets, and kept when it found enough;
+    - otherwise the word index (GIN): every match, then the newest `$5`. It is only
+      reached for words in under SEARCH_COMMON of the articles, or when the walk found
+      under `$5` in SEARCH_WALK_MAX rows (the words are in under $5/SEARCH_WALK_MAX):
+      O(share x N) rows.
+    """
+    sets = _filter_sets(filter_names, first_parameter=6)
+    sets = sets or [(_EVERY_ARTICLE, _ARTICLE_TOTAL, "TRUE")]
+    tests = " AND ".join(test for _, _, test in sets)
+    # Each walk streams newest first and stops at the $5-th match: the search test is a
+    # per-row lookup, so the planner cannot turn it into a scan of every match.
+    walks = "\n    UNION ALL\n    ".join(
+        f"""(SELECT d.id, d.created_at
+     FROM (SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST} LIMIT {SEARCH_WALK_MAX}) d
+     WHERE (SELECT walk FROM road) AND {where}
+       AND (SELECT a.search @@ (SELECT q FROM query) FROM articles a WHERE a.id = d.id)
+     ORDER BY {_NEWEST} LIMIT $5)"""
+        for scan, where in _smallest_first(sets)
+    )
+    smallest = "LEAST(" + ", ".join(f"COALESCE({size}, 0)" for _, size, _ in sets) + ")"
+    return f"""
+WITH query AS MATERIALIZED (SELECT articles_search_query($4) AS q),
+density AS MATERIALIZED ({_DENSITY}),
+road AS MATERIALIZED (
+  SELECT {smallest} AS smallest,
+         (SELECT d FROM density) >= {SEARCH_COMMON} OR {smallest} <= {SEARCH_WALK_MAX} AS walk),
+walk AS MATERIALIZED (
+    {walks}),
+walked AS MATERIALIZED (
+  SELECT (SELECT walk FROM road)
+         AND (count(*) >= $5 OR (SELECT smallest FROM road) <= {SEARCH_WALK_MAX}) AS enough
+  FROM walk),
+candidates AS MATERIALIZED (
+  SELECT id, created_at FROM walk WHERE (SELECT enough FROM walked)
+  UNION ALL
+  (SELECT d.id, d.created_at FROM articles d
+   WHERE NOT (SELECT enough FROM walked) AND d.search @@ (SELECT q FROM query) AND {tests}
+   ORDER BY {_NEWEST} LIMIT $5)),
+page AS MATERIALIZED (
+  SELECT c.id, c.created_at, r.rank FROM candidates c CROSS JOIN LATERAL (
+    SELECT ts_rank(a.search, (SELECT q FROM query)) AS rank FROM articles a WHERE a.id = c.id
+    LIMIT 1) r
+  ORDER BY r.rank DESC, c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3)
+SELECT (SELECT count(*) FROM candidates) AS total, {_items("page", ranked=True)} AS items"""
+
+
+FEED_DIRECT_MAX = 2_000
+"""Followed authors with at most this many articles in all: merge their own indexes."""
+FEED_WALK_MIN = 20_000
+"""Otherwise walk the newest articles, at least this many (or 20 x the page's end) first."""
+
+
+@cache
+def feed_sql() -> str:
+    """The feed: $1 viewer, $2 limit, $3 offset.
+
+    The total is the sum of the followed authors' counters: O(F) for F followed authors.
+    The page takes one of two roads, whichever is cheaper for this reader:
+    - few articles in all (at most FEED_DIRECT_MAX): each followed author's newest
+      `offset + limit` from the author index, merged: O(F + min(A, F x (offset + limit)))
+      for A articles by the followed authors;
+    - many: walk the newest articles (an index in the list's order), keeping the followed
+      authors', at most max(FEED_WALK_MIN, 20 x (offset + limit)) rows. A reader whose
+      authors wrote so little recently that the walk ends short takes the first road.
+    Bounded either way by O(F + walk + F x (offset + limit)).
+    """
+    end = "($2::bigint + $3::bigint)"
+    walk_rows = f"GREATEST({FEED_WALK_MIN}, 20 * {end})"
+    return f"""
+WITH followed AS MATERIALIZED (SELECT followee_id AS id FROM follows WHERE follower_id = $1),
+total AS MATERIALIZED (
+  SELECT COALESCE(sum(u.articles_count), 0) AS n FROM followed f JOIN users u ON u.id = f.id),
+walk AS MATERIALIZED (
+  SELECT w.id, w.created_at FROM (
+    SELECT id, created_at, author_id FROM articles ORDER BY {_NEWEST} LIMIT {walk_rows}) w
+  WHERE (SELECT n FROM total) > {FEED_DIRECT_MAX}
+    AND (w.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)) IS TRUE
+  ORDER BY {_NEWEST} LIMIT {end}),
+walked AS MATERIALIZED (SELECT count(*) = LEAST({end}, (SELECT n FROM total)) AS enough FROM walk),
+page AS MATERIALIZED (
+  SELECT id, created_at FROM (
+    SELECT id, created_at FROM walk WHERE (SELECT enough FROM walked)
+    UNION ALL
+    SELECT n.id, n.created_at FROM followed f CROSS JOIN LATERAL (
+      SELECT id, created_at FROM articles WHERE author_id = f.id ORDER BY {_NEWEST} LIMIT {end}
+    ) n WHERE NOT (SELECT enough FROM walked)
+  ) d ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
+SELECT (SELECT n FROM total) AS total, {_items("page")} AS items"""
+
+
+ARTICLE_SQL = f"""
 SELECT {_ARTICLE_JSON.format(body="a.body")}::text
 FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $2"""
 
-_PROFILE_SQL = f"""
+PROFILE_SQL = f"""
 SELECT {_PROFILE_JSON}::text FROM users u WHERE u.username = $2"""
 
 _COMMENT_JSON = (
@@ -94,19 +278,20 @@ _COMMENT_JSON = (
     + ")"
 )
 
-_COMMENTS_SQL = f"""
+COMMENTS_SQL = f"""
 SELECT COALESCE((
          SELECT json_agg({_COMMENT_JSON} ORDER BY c.id)
          FROM comments c JOIN users u ON u.id = c.author_id WHERE c.article_id = a.id
        ), '[]')::text
 FROM articles a WHERE a.slug = $2"""
 
-_COMMENT_SQL = f"""
+COMMENT_SQL = f"""
 SELECT {_COMMENT_JSON}::text FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $2"""
 
-_TAGS_SQL = """
-SELECT COALESCE(array_agg(t.name ORDER BY t.name COLLATE "C"), '{}')
-FROM tags t WHERE EXISTS (SELECT 1 FROM article_tags at WHERE at.tag_id = t.id)"""
+# Tags in use carry a count above 0 (migration 0008): O(tags), never a scan of the links.
+TAGS_SQL = """
+SELECT COALESCE(array_agg(name ORDER BY name COLLATE "C"), '{}')
+FROM tags WHERE articles_count > 0"""
 
 
 def _time(value: str) -> datetime:
@@ -152,42 +337,41 @@ class PostgresProfileQueries:
         self._db = reader
 
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None:
-        row = await self._db.fetchrow(_PROFILE_SQL, viewer_id, username)
+        row = await self._db.fetchrow(PROFILE_SQL, viewer_id, username)
         return None if row is None else _profile(orjson.loads(row[0]))
 
 
 class PostgresArticleQueries:
     """ArticleQueries in one statement per answer on the asyncpg driver."""
 
-    def __init__(self, reader: DriverReader) -> None:
+    def __init__(self, reader: DriverReader, search_window: int = SEARCH_WINDOW) -> None:
         self._db = reader
+        self._search_window = search_window
 
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None:
-        row = await self._db.fetchrow(_ARTICLE_SQL, viewer_id, slug)
+        row = await self._db.fetchrow(ARTICLE_SQL, viewer_id, slug)
         return None if row is None else _article(orjson.loads(row[0]))
 
     async def articles(self, filters: ArticleFilter, viewer_id: UserId | None) -> ArticlePage:
-        given = {
-            "author": filters.author,
-            "tag": filters.tag,
-            "favorited_by": filters.favorited_by,
-            "q": filters.q,
-        }
+        given = {"author": filters.author, "tag": filters.tag, "favorited_by": filters.favorited_by}
         names = tuple(name for name, value in given.items() if value is not None)
-        values = [given[name] for name in names]
-        return await self._page(
-            _page_sql(names, False), filters.limit, filters.offset, viewer_id, values
-        )
+        values: list[Any] = [given[name] for name in names]
+        if filters.q is not None:
+            sql = search_sql(names)
+            values = [filters.q, self._search_window, *values]
+        else:
+            sql = list_sql(names)
+        return await self._page(sql, viewer_id, filters.limit, filters.offset, values)
 
     async def feed(self, viewer_id: UserId, page: Page) -> ArticlePage:
-        return await self._page(_page_sql((), True), page.limit, page.offset, viewer_id, [])
+        return await self._page(feed_sql(), viewer_id, page.limit, page.offset, [])
 
     async def tags(self) -> list[str]:
-        row = await self._db.fetchrow(_TAGS_SQL)
+        row = await self._db.fetchrow(TAGS_SQL)
         return list(row[0]) if row is not None else []
 
     async def _page(
-        self, sql: str, limit: int, offset: int, viewer_id: UserId | None, values: list[Any]
+        self, sql: str, viewer_id: UserId | None, limit: int, offset: int, values: list[Any]
     ) -> ArticlePage:
         row = await self._db.fetchrow(sql, viewer_id, limit, offset, *values)
         assert row is not None
@@ -201,9 +385,9 @@ class PostgresCommentQueries:
         self._db = reader
 
     async def comments(self, slug: str, viewer_id: UserId | None) -> list[CommentView] | None:
-        row = await self._db.fetchrow(_COMMENTS_SQL, viewer_id, slug)
+        row = await self._db.fetchrow(COMMENTS_SQL, viewer_id, slug)
         return None if row is None else [_comment(item) for item in orjson.loads(row[0])]
 
     async def comment(self, comment_id: CommentId, viewer_id: UserId | None) -> CommentView | None:
-        row = await self._db.fetchrow(_COMMENT_SQL, viewer_id, comment_id)
+        row = await self._db.fetchrow(COMMENT_SQL, viewer_id, comment_id)
         return None if row is None else _comment(orjson.loads(row[0]))

@@ -64,13 +64,14 @@ _TAKEN_SLUGS = select(A.c.slug).where(
 _TAG_NAMES = bindparam("names", type_=ARRAY(Text))
 # Names arrive sorted, so concurrent writers lock new tags in the same order. The link
 # is a separate statement: its snapshot must see tags another writer committed while
-# this insert waited on them.
+# this insert waited on them. Links go in tag id order: each one takes its tag's counter
+# row lock (migration 0008), and writers that take them in one order cannot deadlock.
 _ADD_TAGS = sql(
     "INSERT INTO tags (name) SELECT unnest(:names) ON CONFLICT (name) DO NOTHING"
 ).bindparams(_TAG_NAMES)
 _LINK_TAGS = sql(
     "INSERT INTO article_tags (article_id, tag_id)"
-    " SELECT :article_id, id FROM tags WHERE name = ANY(:names)"
+    " SELECT :article_id, id FROM tags WHERE name = ANY(:names) ORDER BY id"
     " ON CONFLICT DO NOTHING"
 ).bindparams(_TAG_NAMES, bindparam("article_id", type_=BigInteger))
 _UNLINK_OTHER_TAGS = sql(

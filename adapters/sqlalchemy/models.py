@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -54,7 +55,15 @@ favorites = Table(
     Column(
         "article_id", BigInteger, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     ),
+    # The article's creation time, copied by a trigger (migration 0008): the list order.
+    Column("article_created_at", DateTime(timezone=True), nullable=False),
     Index(None, "article_id"),
+    Index(
+        "ix_favorites_user_id_article_created_at",
+        "user_id",
+        text("article_created_at DESC"),
+        text("article_id DESC"),
+    ),
 )
 
 article_tags = Table(
@@ -64,7 +73,20 @@ article_tags = Table(
         "article_id", BigInteger, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     ),
     Column("tag_id", BigInteger, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
-    Index(None, "tag_id"),
+    Column("article_created_at", DateTime(timezone=True), nullable=False),
+    Index(
+        "ix_article_tags_tag_id_article_created_at",
+        "tag_id",
+        text("article_created_at DESC"),
+        text("article_id DESC"),
+    ),
+)
+
+article_totals = Table(
+    "article_totals",
+    Base.metadata,
+    Column("shard", SmallInteger, primary_key=True, autoincrement=False),
+    Column("articles", BigInteger, nullable=False),
 )
 
 
@@ -78,6 +100,10 @@ class UserRow(Base):
     bio: Mapped[str | None] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    articles_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Articles written; kept by the `article_counters_refresh` trigger (migration 0008)."""
+    favorites_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Articles favorited; kept by the `user_favorites_count_refresh` trigger."""
 
 
 class ArticleRow(Base):
@@ -112,6 +138,8 @@ class TagRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    articles_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Articles carrying the tag (0: not in use); kept by `tag_counters_refresh`."""
 
 
 class CommentRow(Base):

@@ -14,6 +14,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from adapters.postgres import schema
+from adapters.postgres.counters import mismatches
 from tests.integration.test_migrations import APP_TABLES, revisions_oldest_first, tables
 
 _names = count(1)
@@ -133,6 +134,23 @@ async def test_upgrading_a_populated_database_makes_every_old_article_searchable
         " WHERE table_name = 'articles' AND column_name = 'search'"
     )
     assert await _scalar(fresh_url, nullable) == "NO"
+
+
+async def test_upgrading_a_populated_database_counts_everything_exactly(
+    fresh_url: str,
+) -> None:
+    await asyncio.to_thread(schema.upgrade, fresh_url, "0007")
+    for _ in range(3):
+        await _add_rows(fresh_url)
+
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
+
+    engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
+    try:
+        assert await mismatches(engine) == []
+        assert await _scalar(fresh_url, "SELECT sum(articles) FROM article_totals") == 3
+    finally:
+        await engine.dispose()
 
 
 async def test_downgrading_to_base_leaves_no_function_or_trigger_behind(fresh_url: str) -> None:

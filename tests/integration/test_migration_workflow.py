@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.postgres import schema
 from adapters.postgres.schema import PROJECT_ROOT
-from tests.integration.test_migrations import APP_TABLES, tables
+from tests.integration.test_migrations import SCHEMA_TABLES, tables
 
 ADD_USER = "INSERT INTO users (username, email, password_hash) VALUES ('a', 'a@b.c', 'h')"
 
@@ -144,7 +144,7 @@ async def test_reset_empties_the_database_and_migrates_it(fresh_url: str) -> Non
 
     await asyncio.to_thread(schema.reset, fresh_url)
 
-    assert await tables(fresh_url) == APP_TABLES | {"alembic_version"}
+    assert await tables(fresh_url) == SCHEMA_TABLES | {"alembic_version"}
     assert await _revision_of(fresh_url) == _head()
     engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
     try:

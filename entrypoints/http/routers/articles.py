@@ -19,7 +19,7 @@ from application.articles import (
     UpdateArticle,
 )
 from domain.values import SEARCH_MAX, TAG_MAX, USERNAME_MAX
-from domain.views import DEFAULT_LIMIT, MAX_LIMIT, ArticleFilter, Page
+from domain.views import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SEARCH_WINDOW, ArticleFilter, Page
 from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, Viewer, provide
 from entrypoints.http.responses import errors
@@ -28,11 +28,21 @@ from entrypoints.http.routers import API_PREFIX
 router = APIRouter(prefix=f"{API_PREFIX}/articles", tags=["Articles"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=2**31 - 1, description="Items to skip (not pages)")]
+Offset = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"Items to skip (not pages), at most {MAX_OFFSET}: reaching a page costs "
+        "reading every item before it. Narrow the list (author, tag, favorited, q) to go deeper.",
+    ),
+]
 SEARCH = (
     "Full-text search: articles whose title, description or body contain every word, "
     "best match first (title over description over body), then newest first. "
-    "Words are letters and digits, case-insensitive, without stemming; blank means no search."
+    "Words are letters and digits, case-insensitive, without stemming; blank means no search. "
+    f"Only the newest {SEARCH_WINDOW} matches (SEARCH_WINDOW on the server) are ranked, listed "
+    "and counted: articlesCount is at most that."
 )
 
 
