@@ -8,7 +8,8 @@ CLI := $(PY) -m entrypoints.cli
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt migrate migration downgrade db-check db-current \
-        db-history db-reset db-backfill-search db-shell seed bench conformance clean
+        db-history db-reset db-backfill-search db-backfill-counters db-check-counters db-shell seed \
+        seed-bulk bench conformance clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -65,6 +66,16 @@ db-backfill-search: $(STAMP) ## fill articles.search in batches (BATCH_SIZE=1000
 seed: $(STAMP) ## demo data via the use cases (USERS=50 ARTICLES=500 COMMENTS=5000 SEED=1)
 	$(CLI) seed $(if $(USERS),--users $(USERS)) $(if $(ARTICLES),--articles $(ARTICLES)) \
 		$(if $(COMMENTS),--comments $(COMMENTS)) $(if $(SEED),--seed $(SEED))
+
+db-backfill-counters: $(STAMP) ## fill the counters of 0008 in batches (BATCH_SIZE=5000), resumable
+	$(CLI) db backfill-counters $(if $(BATCH_SIZE),--batch-size $(BATCH_SIZE))
+
+db-check-counters: $(STAMP) ## recount everything; fail when a kept counter differs
+	$(CLI) db check-counters
+
+seed-bulk: $(STAMP) ## a real site's data in minutes (ARTICLES=1000000 USERS=100000 TAGS=1000 SEED=1)
+	$(CLI) seed-bulk $(if $(USERS),--users $(USERS)) $(if $(ARTICLES),--articles $(ARTICLES)) \
+		$(if $(TAGS),--tags $(TAGS)) $(if $(SEED),--seed $(SEED))
 
 db-shell: $(STAMP) ## psql on the database
 	$(CLI) db shell

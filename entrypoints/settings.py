@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     docs_enabled: bool = True
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     search_window: int = Field(default=SEARCH_WINDOW, ge=1, le=100_000)
+    embedded_pg_settings: dict[str, str] = Field(default_factory=dict)
+    """postgresql.conf values for the embedded server, over those sized from memory."""
     rate_limit_per_minute: int = Field(
         default=30, ge=0, description="login and registration attempts per client; 0 = off"
     )

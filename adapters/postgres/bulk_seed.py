@@ -46,8 +46,9 @@ class BulkOptions:
     favorites_per_article: int = 3
     comments_per_article: int = 3
     follows_per_user: int = 20
-    heavy_follows: int = 5_000
-    """The first user (the heavy reader) also follows this many authors."""
+    heavy_follows: int | None = None
+    """The first user (the heavy reader) also follows this many authors (default: a
+    twentieth of the users, 5,000 of 100,000)."""
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -55,12 +56,16 @@ class BulkOptions:
             raise BulkSeedRefused("need at least 2 users and as many tags as tags per article")
         if self.tags_per_article != 2:
             raise BulkSeedRefused("bulk articles carry exactly 2 tags (a popular and any other)")
-        if not 0 <= self.follows_per_user < self.users or self.heavy_follows >= self.users:
+        if not 0 <= self.follows_per_user < self.users or self.heavy >= self.users:
             raise BulkSeedRefused("follows per user and heavy follows must stay below users")
-        if min(self.favorites_per_article, self.comments_per_article, self.heavy_follows) < 0:
+        if min(self.favorites_per_article, self.comments_per_article, self.heavy) < 0:
             raise BulkSeedRefused("counts must not be negative")
         if self.users % STRIDE == 0:
             raise BulkSeedRefused(f"users must not be a multiple of {STRIDE}")
+
+    @property
+    def heavy(self) -> int:
+        return self.users // 20 if self.heavy_follows is None else self.heavy_follows
 
     def username(self, n: int) -> str:
         """The n-th user's name (1-based); the password of every bulk user is `password123`."""
@@ -262,7 +267,7 @@ async def bulk_seed(
                 await conn.execute(_typed(statement), {**base, "lo": lo, "hi": hi})
             await conn.commit()
             progress("articles", hi, options.articles)
-        follows = {**base, "per_user": options.follows_per_user, "heavy": options.heavy_follows}
+        follows = {**base, "per_user": options.follows_per_user, "heavy": options.heavy}
         await _step(conn, "follows", [(_FOLLOWS, follows)], progress)
         await _step(conn, "counters", [(statement, {}) for statement in _COUNTERS], progress)
         for n, (_, definition) in enumerate(indexes, start=1):

@@ -10,8 +10,11 @@ import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from adapters.postgres import tuning
 
 logger = logging.getLogger("conduit.embedded_postgres")
 
@@ -40,9 +43,22 @@ def asyncpg_url(socket_dir: str, database: str = "postgres", user: str = "postgr
     return f"postgresql+asyncpg://{user}@/{database}?host={socket_dir}"
 
 
-def start(data_dir: Path) -> EmbeddedPostgres:
+def start(data_dir: Path, settings: Mapping[str, str] | None = None) -> EmbeddedPostgres:
+    """Start (or reuse) the server of `data_dir`; with `settings` (see tuning.py) they are
+    written to its configuration first, and a server that ran without them is restarted."""
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    if settings is not None and (data_dir / "PG_VERSION").exists():
+        tuning.write_conf(data_dir, settings)
+    server = _start(data_dir)
+    if settings is not None and tuning.write_conf(data_dir, settings):
+        # A new data directory: initdb wrote postgresql.conf only as the server started.
+        server.stop()
+        server = _start(data_dir)
+    return server
+
+
+def _start(data_dir: Path) -> EmbeddedPostgres:
     try:
         from pgserver import get_server  # type: ignore[attr-defined]
     except ImportError:

@@ -1,4 +1,5 @@
-"""Command line: `python -m entrypoints.cli serve | db ... | seed` (the Makefile wraps these)."""
+"""Command line: `python -m entrypoints.cli serve | db ... | seed | seed-bulk` (the Makefile
+wraps these)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from adapters.postgres import embedded, schema, search_backfill
+from adapters.postgres import embedded, schema, search_backfill, tuning
+from entrypoints.cli import scale
 from entrypoints.cli.progress import ProgressBar
 from entrypoints.cli.seed import seed as write_demo_data
 from entrypoints.cli.seed import seeding_container
@@ -32,7 +34,8 @@ def database_url(settings: Settings) -> Iterator[str]:
     if settings.database_url:
         yield settings.database_url
         return
-    server = embedded.start(Path(settings.data_dir) / "postgres")
+    tuned = tuning.sized_settings(tuning.machine_memory(), settings.embedded_pg_settings)
+    server = embedded.start(Path(settings.data_dir) / "postgres", tuned)
     try:
         yield server.url
     finally:
@@ -109,6 +112,10 @@ def db(settings: Settings, args: argparse.Namespace) -> None:
                 print("database reset: empty, migrated to head")
             case "backfill-search":
                 asyncio.run(_backfill_search(url, args.batch_size))
+            case "backfill-counters":
+                asyncio.run(scale.backfill_counters(url, args.batch_size))
+            case "check-counters":
+                asyncio.run(scale.check_counters(url))
             case "shell":
                 _psql(url)
             case "url":
@@ -154,6 +161,14 @@ async def _seed(settings: Settings, options: SeedOptions) -> None:
     print(f"seed {options.seed}: {report.summary()} in {seconds:.1f} s")
 
 
+def seed_bulk(settings: Settings, args: argparse.Namespace) -> None:
+    options = scale.bulk_options(args)
+    with database_url(settings) as url:
+        if not settings.database_url:
+            schema.upgrade(url)
+        asyncio.run(scale.seed_bulk(settings, url, options))
+
+
 def _psql(url: str) -> None:
     libpq_url = url.replace("postgresql+asyncpg://", "postgresql://", 1)
     try:
@@ -183,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         "--batch-size",
         type=_positive,
         default=search_backfill.DEFAULT_BATCH_SIZE,
-        help="backfill-search: rows per transaction",
+        help="backfill-search, backfill-counters: rows per transaction",
     )
     db_parser.add_argument(
         "--force", action="store_true", help="reset: allow an external DATABASE_URL"
@@ -194,13 +209,18 @@ def main(argv: list[str] | None = None) -> None:
         flag = "--" + option.name.replace("_", "-")
         seed_parser.add_argument(flag, type=int, default=option.default)
 
+    bulk_parser = commands.add_parser(
+        "seed-bulk", help="a real site's data written by PostgreSQL (COPY-speed, set-based)"
+    )
+    scale.add_bulk_options(bulk_parser)
+
     args = parser.parse_args(argv)
     try:
         settings = Settings()
     except ValueError as error:
         raise SystemExit(f"invalid configuration:\n{error}") from error
     configure_logging(settings.log_level, settings.effective_log_format)
-    {"serve": serve, "db": db, "seed": seed}[args.command](settings, args)
+    {"serve": serve, "db": db, "seed": seed, "seed-bulk": seed_bulk}[args.command](settings, args)
 
 
 def _positive(raw: str) -> int:
@@ -219,6 +239,8 @@ DB_ACTIONS = [
     "revision",
     "reset",
     "backfill-search",
+    "backfill-counters",
+    "check-counters",
     "shell",
     "url",
 ]
