@@ -11,7 +11,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 """Deepest `offset` of any list: reaching a page costs reading every entry before it."""
-SEARCH_WINDOW = 1_000
+SEARCH_WINDOW = 500
 """A search ranks (and counts) only this many of its newest matches (SEARCH_WINDOW)."""
 
 

@@ -148,14 +148,16 @@ page AS MATERIALIZED (SELECT id, created_at FROM matches ORDER BY {_NEWEST} LIMI
 SELECT (SELECT count(*) FROM matches) AS total, {_items("page")} AS items"""
 
 
-SEARCH_WALK_MAX = 50_000
-"""At most this many of the newest articles (of the smallest filter set) are read for the
-newest matches before the word index is used instead."""
-SEARCH_COMMON = 0.01
-"""Words in at least this share of the articles (by the planner's statistics) are walked."""
+SEARCH_WALK_COST = 10
+"""Reading one article to test it (its search vector is TOASTed) costs about ten times
+taking one match from the word index (measured at a million articles: 12 us against 1.3)."""
 
-# The planner's statistics of articles.search: the share of articles holding the rarest
-# word of the query, when every word is among the most common; 0 otherwise.
+SEARCH_INDEX_BASE = 100
+"""What even a rare word's index road costs, in walked rows: tiny filter sets are walked."""
+
+# The share of articles holding the rarest word of the query, by the planner's own
+# statistics of articles.search: a word among the most common has its frequency; any other
+# counts as rare (0).
 _DENSITY = """
 SELECT COALESCE(min(COALESCE(s.freqs[array_position(s.words, w)], 0)), 0) AS d
 FROM unnest(tsvector_to_array(to_tsvector('simple', articles_search_text($4)))) w,
@@ -171,14 +173,15 @@ def search_sql(filter_names: tuple[str, ...]) -> str:
 
     Only the newest `$5` matches are ranked (the candidates), and the total counts them:
     a search shows the best of its newest matches, never all of them. The candidates come
-    from one of two roads:
-    - walk the newest articles (or the newest of the smallest filter set) and keep the
-      matching ones, reading at most SEARCH_WALK_MAX rows: taken for common words (by
-      the planner's statistics) and small filter sets, and kept when it found enough;
-    - otherwise the word index (GIN): every match, then the newest `$5`. It is only
-      reached for words in under SEARCH_COMMON of the articles, or when the walk found
-      under `$5` in SEARCH_WALK_MAX rows (the words are in under $5/SEARCH_WALK_MAX):
-      O(share x N) rows.
+    from the cheaper of two roads, by the planner's statistics of how common the words are
+    (share d of the N articles):
+    - walk the newest articles (or the newest of the smallest filter set, S of them),
+      testing each: about min(S, $5 / d) rows, stopped at four times that;
+    - the word index (GIN): every match (d x N), then the newest `$5`; also taken when the
+      walk stopped short (the words are rarer together than apart).
+    Common words walk a few hundred rows, rare words take a few matches from the index;
+    the dearest words lie between, where both roads cost about sqrt(10 x $5 x N) rows
+    (README "Performance").
     """
     sets = _filter_sets(filter_names, first_parameter=6)
     sets = sets or [(_EVERY_ARTICLE, _ARTICLE_TOTAL, "TRUE")]
@@ -187,7 +190,8 @@ def search_sql(filter_names: tuple[str, ...]) -> str:
     # per-row lookup, so the planner cannot turn it into a scan of every match.
     walks = "\n    UNION ALL\n    ".join(
         f"""(SELECT d.id, d.created_at
-     FROM (SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST} LIMIT {SEARCH_WALK_MAX}) d
+     FROM (SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST}
+           LIMIT (SELECT stop FROM road)) d
      WHERE (SELECT walk FROM road) AND {where}
        AND (SELECT a.search @@ (SELECT q FROM query) FROM articles a WHERE a.id = d.id)
      ORDER BY {_NEWEST} LIMIT $5)"""
@@ -197,21 +201,27 @@ def search_sql(filter_names: tuple[str, ...]) -> str:
     return f"""
 WITH query AS MATERIALIZED (SELECT articles_search_query($4) AS q),
 density AS MATERIALIZED ({_DENSITY}),
+estimate AS MATERIALIZED (
+  SELECT s.smallest, d.d,
+         LEAST(s.smallest, CASE WHEN d.d > 0 THEN ceil($5::int / d.d) ELSE s.smallest END) AS rows
+  FROM (SELECT {smallest} AS smallest) s, density d),
 road AS MATERIALIZED (
-  SELECT {smallest} AS smallest,
-         (SELECT d FROM density) >= {SEARCH_COMMON} OR {smallest} <= {SEARCH_WALK_MAX} AS walk),
+  SELECT smallest, LEAST(smallest, 4 * rows) AS stop,
+         rows * {SEARCH_WALK_COST} <= d * {_ARTICLE_TOTAL} + {SEARCH_INDEX_BASE} AS walk
+  FROM estimate),
 walk AS MATERIALIZED (
     {walks}),
 walked AS MATERIALIZED (
-  SELECT (SELECT walk FROM road)
-         AND (count(*) >= $5 OR (SELECT smallest FROM road) <= {SEARCH_WALK_MAX}) AS enough
+  SELECT (SELECT walk FROM road) AND (
+           count(*) >= $5 OR (SELECT smallest <= stop FROM road)) AS enough
   FROM walk),
+indexed AS MATERIALIZED (
+  SELECT d.id, d.created_at FROM articles d
+  WHERE NOT (SELECT enough FROM walked) AND d.search @@ (SELECT q FROM query) AND {tests}),
 candidates AS MATERIALIZED (
   SELECT id, created_at FROM walk WHERE (SELECT enough FROM walked)
   UNION ALL
-  (SELECT d.id, d.created_at FROM articles d
-   WHERE NOT (SELECT enough FROM walked) AND d.search @@ (SELECT q FROM query) AND {tests}
-   ORDER BY {_NEWEST} LIMIT $5)),
+  (SELECT id, created_at FROM indexed ORDER BY {_NEWEST} LIMIT $5)),
 page AS MATERIALIZED (
   SELECT c.id, c.created_at, r.rank FROM candidates c CROSS JOIN LATERAL (
     SELECT ts_rank(a.search, (SELECT q FROM query)) AS rank FROM articles a WHERE a.id = c.id
@@ -220,39 +230,40 @@ page AS MATERIALIZED (
 SELECT (SELECT count(*) FROM candidates) AS total, {_items("page", ranked=True)} AS items"""
 
 
-FEED_DIRECT_MAX = 2_000
-"""Followed authors with at most this many articles in all: merge their own indexes."""
-FEED_WALK_MIN = 20_000
-"""Otherwise walk the newest articles, at least this many (or 20 x the page's end) first."""
-
-
 @cache
 def feed_sql() -> str:
     """The feed: $1 viewer, $2 limit, $3 offset.
 
     The total is the sum of the followed authors' counters: O(F) for F followed authors.
-    The page takes one of two roads, whichever is cheaper for this reader:
-    - few articles in all (at most FEED_DIRECT_MAX): each followed author's newest
-      `offset + limit` from the author index, merged: O(F + min(A, F x (offset + limit)))
-      for A articles by the followed authors;
-    - many: walk the newest articles (an index in the list's order), keeping the followed
-      authors', at most max(FEED_WALK_MIN, 20 x (offset + limit)) rows. A reader whose
-      authors wrote so little recently that the walk ends short takes the first road.
-    Bounded either way by O(F + walk + F x (offset + limit)).
+    The page ends at e = offset + limit and takes the cheaper of two roads, for A articles
+    by the followed authors among N:
+    - merge: each followed author's newest e from the author index, sorted: O(F + min(A, F x e));
+    - walk the newest articles (an index in the list's order), keeping the followed
+      authors': about e x N / A rows, stopped at four times that (authors whose articles
+      are all old make the walk stop short: the merge answers then).
+    A heavy reader (5,000 authors) walks a few hundred rows for the first page; a light one
+    merges a few hundred; the dearest is a deep page of a reader in between.
     """
     end = "($2::bigint + $3::bigint)"
-    walk_rows = f"GREATEST({FEED_WALK_MIN}, 20 * {end})"
     return f"""
 WITH followed AS MATERIALIZED (SELECT followee_id AS id FROM follows WHERE follower_id = $1),
 total AS MATERIALIZED (
   SELECT COALESCE(sum(u.articles_count), 0) AS n FROM followed f JOIN users u ON u.id = f.id),
+road AS MATERIALIZED (
+  SELECT CASE WHEN t.n > 0 THEN ceil(4.0 * {end} * {_ARTICLE_TOTAL} / t.n) END AS stop,
+         t.n > 0 AND {end} * {_ARTICLE_TOTAL} / t.n
+             <= LEAST(t.n, (SELECT count(*) FROM followed) * {end}) AS walk
+  FROM total t),
 walk AS MATERIALIZED (
   SELECT w.id, w.created_at FROM (
-    SELECT id, created_at, author_id FROM articles ORDER BY {_NEWEST} LIMIT {walk_rows}) w
-  WHERE (SELECT n FROM total) > {FEED_DIRECT_MAX}
+    SELECT id, created_at, author_id FROM articles ORDER BY {_NEWEST}
+    LIMIT (SELECT stop FROM road)) w
+  WHERE (SELECT walk FROM road)
     AND (w.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)) IS TRUE
   ORDER BY {_NEWEST} LIMIT {end}),
-walked AS MATERIALIZED (SELECT count(*) = LEAST({end}, (SELECT n FROM total)) AS enough FROM walk),
+walked AS MATERIALIZED (
+  SELECT (SELECT walk FROM road) AND count(*) = LEAST({end}, (SELECT n FROM total)) AS enough
+  FROM walk),
 page AS MATERIALIZED (
   SELECT id, created_at FROM (
     SELECT id, created_at FROM walk WHERE (SELECT enough FROM walked)
