@@ -22,6 +22,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from adapters.postgres.counters import mismatches
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from tests.api.support import PASSWORD, auth
 from tests.integration.support import container_of, count_rows, http_client, unit_of_work_overridden
@@ -69,6 +70,7 @@ async def test_a_hundred_concurrent_favorites_count_a_hundred_and_unfavorites_un
     )
     assert statuses(liked) == {200: 100}, {r.text for r in liked}
     assert (await client.get(f"/articles/{slug}")).json()["article"]["favoritesCount"] == 100
+    assert await mismatches(engine) == [], "every counter (migration 0008) is exact too"
 
     unliked = await asyncio.gather(
         *(client.delete(f"/articles/{slug}/favorite", headers=auth(fan)) for fan in fans)
@@ -76,6 +78,7 @@ async def test_a_hundred_concurrent_favorites_count_a_hundred_and_unfavorites_un
     assert statuses(unliked) == {200: 100}, {r.text for r in unliked}
     assert (await client.get(f"/articles/{slug}")).json()["article"]["favoritesCount"] == 0
     assert await count_rows(engine, "favorites") == 0
+    assert await mismatches(engine) == []
 
 
 async def test_interleaved_follows_and_unfollows_of_one_pair_end_consistent(

@@ -1,0 +1,124 @@
+"""The bounded reads give the same answers whichever road they take.
+
+The feed and the search each choose between walking the newest articles and a road that
+does not (merging the followed authors' indexes; the word index), by what they estimate
+it costs. These stories force each road, and the case where a walk stops short, and check
+the answer against what the contract says it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.postgres.queries import PostgresArticleQueries
+from adapters.sqlalchemy.engine import DriverReader, StatementCounter
+from domain.views import ArticleFilter, Page
+from tests.api.support import Conduit
+
+
+@pytest.fixture
+async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
+    transport = httpx.ASGITransport(app=postgres_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
+        yield Conduit(client)
+
+
+def _queries(engine: AsyncEngine, window: int = 500) -> PostgresArticleQueries:
+    return PostgresArticleQueries(DriverReader(engine, StatementCounter()), search_window=window)
+
+
+async def _reader_id(engine: AsyncEngine, username: str) -> int:
+    async with engine.connect() as conn:
+        found = await conn.scalar(text("SELECT id FROM users WHERE username = :u"), {"u": username})
+    assert isinstance(found, int)
+    return found
+
+
+async def test_a_heavy_readers_feed_walks_and_a_light_readers_merges_to_the_same_order(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    authors = [await api.token(f"author{n}") for n in range(4)]
+    slugs = [(await api.create_article(authors[n % 4], f"Post {n}"))["slug"] for n in range(24)]
+    heavy = await api.token("heavy")
+    for n in range(3):  # 18 of 24 articles: the first page is a walk of a few rows
+        await api.follow(heavy, f"author{n}")
+    light = await api.token("light")
+    await api.follow(light, "author3")  # 6 of 24: merged from one author's index
+    queries = _queries(engine)
+
+    for reader, followed in (("heavy", {0, 1, 2}), ("light", {3})):
+        expected = [s for n, s in reversed(list(enumerate(slugs))) if n % 4 in followed]
+        viewer = await _reader_id(engine, reader)
+        for limit, offset in ((1, 0), (5, 0), (5, 4), (20, 0), (3, 16)):
+            page = await queries.feed(viewer, Page(limit=limit, offset=offset))
+            assert [a.slug for a in page.articles] == expected[offset : offset + limit]
+            assert page.count == len(expected)
+
+
+async def test_a_feed_whose_authors_wrote_long_ago_falls_back_from_the_walk(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    """The walk expects the followed authors' articles spread over time; here they are all
+    older than everything else, so it stops short and the merge answers."""
+    old_authors = [await api.token(f"old{n}") for n in range(5)]
+    old = [(await api.create_article(old_authors[n % 5], f"Old {n}"))["slug"] for n in range(30)]
+    newcomer = await api.token("newcomer")
+    for n in range(30):
+        await api.create_article(newcomer, f"New {n}")
+    reader = await api.token("reader")
+    for n in range(5):
+        await api.follow(reader, f"old{n}")
+
+    page = await _queries(engine).feed(await _reader_id(engine, "reader"), Page(limit=2))
+
+    assert [a.slug for a in page.articles] == [old[29], old[28]]
+    assert page.count == 30
+
+
+async def test_search_ranks_only_its_newest_matches_whichever_road(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    author = await api.token("author")
+    await api.create_article(author, "A lone griffin", body="No such creature.")
+    for n in range(8):
+        body = "dragons " * (n % 3 + 1)  # ranks differ, so order is not just age
+        await api.create_article(author, f"Dragons number {n}", body=body)
+    async with engine.begin() as conn:
+        await conn.execute(text("ANALYZE articles"))  # "dragons" is common: walked
+    queries = _queries(engine, window=4)
+
+    common = await queries.articles(ArticleFilter(q="dragons", limit=20), None)
+    rare = await queries.articles(ArticleFilter(q="griffin", limit=20), None)
+
+    assert common.count == 4, "the window caps the candidates and their count"
+    assert {a.title for a in common.articles} == {f"Dragons number {n}" for n in (4, 5, 6, 7)}
+    ranked = [a.title for a in common.articles]
+    # More mentions rank higher; equal ranks list the newer first.
+    assert ranked == [f"Dragons number {n}" for n in (5, 7, 4, 6)]
+    assert [a.title for a in rare.articles] == ["A lone griffin"]
+    assert rare.count == 1
+
+
+async def test_search_for_words_common_apart_but_rare_together_falls_back_to_the_index(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    author = await api.token("author")
+    await api.create_article(author, "Knights and wizards", body="knights wizards")
+    for n in range(40):
+        word = "knights" if n % 2 else "wizards"
+        await api.create_article(author, f"Only {word} {n}", body=word)
+    async with engine.begin() as conn:
+        await conn.execute(text("ANALYZE articles"))
+
+    found = await _queries(engine, window=4).articles(
+        ArticleFilter(q="knights wizards", limit=20), None
+    )
+
+    assert [a.title for a in found.articles] == ["Knights and wizards"]
+    assert found.count == 1
