@@ -80,13 +80,13 @@ seed-bulk: $(STAMP) ## a real site's data in minutes (ARTICLES=1000000 USERS=100
 db-shell: $(STAMP) ## psql on the database
 	$(CLI) db shell
 
-bench: $(STAMP) ## load benchmark with wrk (WORKERS=1 CONNECTIONS=32 DURATION=15 SCENARIOS=...)
+bench: $(STAMP) ## load benchmark with wrk (SCALE=500|1m|compare WORKERS=1 CONNECTIONS=32 DURATION=15 SCENARIOS=...)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
 		{ echo "bench: install wrk (Debian package wrk)"; exit 2; }
 	$(PY) -m tests.bench.run $(if $(WORKERS),--workers $(WORKERS)) \
 		$(if $(CONNECTIONS),--connections $(CONNECTIONS)) $(if $(DURATION),--duration $(DURATION)) \
-		$(if $(SCENARIOS),--scenarios $(SCENARIOS))
+		$(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(SCALE),--scale $(SCALE))
 
 conformance: $(STAMP) ## run the upstream Postman suite against a fresh embedded database
 	$(PY) -m tests.conformance

@@ -16,11 +16,13 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,10 +30,13 @@ from pathlib import Path
 import httpx
 import psutil
 
+from domain.views import MAX_OFFSET
 from tests.bench.scenarios import SCENARIOS, BenchData, script
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_PASSWORD = "password123"
+DEMO_ARTICLES = 500
+MILLION = 1_000_000
 STATEMENTS = re.compile(r"^conduit_db_statements_total (\S+)$", re.M)
 
 TARGETS = {  # scenario: (requests/s at least, p99 ms at most), one worker, 32 connections
@@ -183,25 +188,121 @@ def _wait_live(base: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the service did not start")
 
 
-def _bench_data(base: str, users: int) -> BenchData:
+def _login_all(client: httpx.Client, users: list[tuple[str, str]]) -> list[str]:
+    tokens = []
+    for _, email in users:
+        response = client.post(
+            "/users/login", json={"user": {"email": email, "password": SEED_PASSWORD}}
+        )
+        response.raise_for_status()
+        tokens.append(response.json()["user"]["token"])
+    return tokens
+
+
+def _bench_data(base: str, size: Size) -> BenchData:
+    """Tokens of 50 users (the first of them the heavy reader), 500 slugs, the tags."""
     with httpx.Client(base_url=f"{base}/api", timeout=30) as client:
-        tokens, usernames = [], []
-        for n in range(1, users + 1):  # the seed names users u1_001 ... u1_050
-            name = f"u1_{n:03d}"
-            response = client.post(
-                "/users/login",
-                json={"user": {"email": f"{name}@seed.example", "password": SEED_PASSWORD}},
-            )
-            response.raise_for_status()
-            tokens.append(response.json()["user"]["token"])
-            usernames.append(name)
-        slugs: list[str] = []
+        users = [size.user(n) for n in range(1, 51)]
+        tokens = _login_all(client, users)
         total = client.get("/articles", params={"limit": 1}).json()["articlesCount"]
-        for offset in range(0, total, 100):
+        articles: list[dict[str, object]] = []
+        for offset in size.slug_offsets(total):
             page = client.get("/articles", params={"limit": 100, "offset": offset}).json()
-            slugs.extend(a["slug"] for a in page["articles"])
+            articles.extend(page["articles"])
         tags = client.get("/tags").json()["tags"]
-    return BenchData(tokens, slugs, usernames, tags, total)
+    used = Counter(tag for a in articles for tag in a["tagList"])  # type: ignore[attr-defined]
+    return BenchData(
+        tokens=tokens,
+        slugs=[str(a["slug"]) for a in articles],
+        usernames=[name for name, _ in users],
+        tags=tags[:100],
+        article_count=total,
+        popular_tag=used.most_common(1)[0][0],
+        heavy_token=tokens[0],
+    )
+
+
+@dataclass(frozen=True)
+class Size:
+    """A data set to benchmark: the demo seed (500 articles) or a bulk-seeded site."""
+
+    articles: int
+
+    @property
+    def bulk(self) -> bool:
+        return self.articles > DEMO_ARTICLES
+
+    @property
+    def label(self) -> str:
+        return f"{self.articles:,} articles"
+
+    def user(self, n: int) -> tuple[str, str]:
+        if self.bulk:
+            name = f"b1_{n:06d}"  # seed-bulk's users; b1_000001 follows 5,000 authors
+            return name, f"{name}@bulk.example"
+        name = f"u1_{n:03d}"  # the demo seed's users, each following 10
+        return name, f"{name}@seed.example"
+
+    def slug_offsets(self, total: int) -> range:
+        if self.bulk:
+            return range(0, min(total, MAX_OFFSET), max(min(total, MAX_OFFSET) // 5, 100))
+        return range(0, total, 100)
+
+
+def _start_database(stack: ExitStack, size: Size) -> tuple[str, int | None]:
+    """DATABASE_URL as given, else an embedded PostgreSQL tuned as `make run` tunes it: a
+    fresh one seeded with the demo data, or the kept bulk database (built on first use)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], None
+    from adapters.postgres import embedded, tuning
+
+    if size.bulk:
+        data_dir = _bulk_data_dir(size)
+    else:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-")))
+    server = embedded.start(data_dir / "postgres", tuning.sized_settings(tuning.machine_memory()))
+    stack.callback(server.stop)
+    pid = int((data_dir / "postgres" / "postmaster.pid").read_text().splitlines()[0])
+    if not size.bulk:
+        _cli(server.url, "db", "upgrade")
+        print("seeding (50 users, 500 articles, 5000 comments) ...", file=sys.stderr)
+        _cli(server.url, "seed", "--seed", "1")
+    return server.url, pid
+
+
+def _bulk_data_dir(size: Size) -> Path:
+    """`.data/bench-<N>`, seeded once by `seed-bulk` and kept (write_mix adds to it)."""
+    data_dir = ROOT / ".data" / f"bench-{size.articles}"
+    done = data_dir / "seeded"
+    if not done.exists():
+        shutil.rmtree(data_dir, ignore_errors=True)
+        print(f"building the {size.label} database in {data_dir} (once) ...", file=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "entrypoints.cli",
+                "seed-bulk",
+                "--articles",
+                str(size.articles),
+                "--users",
+                str(max(size.articles // 10, 100)),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DATA_DIR": str(data_dir)},
+            check=True,
+        )
+        done.touch()
+    return data_dir
+
+
+def _cli(url: str, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+    )
 
 
 def main() -> int:
@@ -211,13 +312,37 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument(
+        "--scale",
+        default="500",
+        help="500 (the demo seed), 1m or any article count (a bulk-seeded site), or "
+        "compare (500 and 1m in one run, with the ratios the targets are judged by)",
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     wrk = _ensure_wrk()
     scenarios = ["livez", *[s for s in args.scenarios.split(",") if s and s != "livez"]]
+    sizes = [Size(DEMO_ARTICLES), Size(MILLION)] if args.scale == "compare" else [_size(args.scale)]
+    runs = {size.label: _bench(args, wrk, scenarios, size) for size in sizes}
+    for label, results in runs.items():
+        _report(results, args, label)
+    if len(sizes) == 2:
+        _compare(*runs.values())
+    _write(runs, args)
+    failed = [r.scenario for results in runs.values() for r in results if any(r.errors.values())]
+    if failed:
+        print(f"FAILED: errors in {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
 
+
+def _size(raw: str) -> Size:
+    return Size(MILLION if raw.lower() == "1m" else int(raw.replace("_", "")))
+
+
+def _bench(args: argparse.Namespace, wrk: str, scenarios: list[str], size: Size) -> list[Result]:
     with ExitStack() as stack:
-        url, postgres_pid = _database(stack)
+        url, postgres_pid = _start_database(stack, size)
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -225,19 +350,6 @@ def main() -> int:
             "RATE_LIMIT_PER_MINUTE": "0",
             "ENVIRONMENT": "development",
         }
-        print("seeding (50 users, 500 articles, 5000 comments) ...", file=sys.stderr)
-        subprocess.run(
-            [sys.executable, "-m", "entrypoints.cli", "db", "upgrade"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-        subprocess.run(
-            [sys.executable, "-m", "entrypoints.cli", "seed", "--seed", "1"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
@@ -256,16 +368,10 @@ def main() -> int:
         )
         stack.callback(_stop, server)
         _wait_live(base, server)
-        data = _bench_data(base, users=50)
+        data = _bench_data(base, size)
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-")))
-        results = _run_all(args, wrk, base, work, scenarios, data, server.pid, postgres_pid)
-
-    _report(results, args)
-    failed = [r.scenario for r in results if any(r.errors.values())]
-    if failed:
-        print(f"FAILED: errors in {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+        print(f"== {size.label}", file=sys.stderr)
+        return _run_all(args, wrk, base, work, scenarios, data, server.pid, postgres_pid)
 
 
 def _run_all(
@@ -319,29 +425,46 @@ def _run_all(
                     else None,
                     cpu_wrk_s=round(cpu_wrk, 2),
                     peak_rss_mb_per_worker=round(peak, 1),
+                    extra=_alone(client, name, data),
                 )
             )
     livez = next(r for r in results if r.scenario == "livez")
     for result in results:
         result.fraction_of_livez = round(result.rps / livez.rps, 3) if livez.rps else None
-        if result.scenario in TARGETS:
+        if result.scenario in TARGETS and data.article_count <= DEMO_ARTICLES + 100:
             rps, p99 = TARGETS[result.scenario]
             result.target = {"rps": rps, "p99_ms": p99}
             result.meets_target = result.rps >= rps and result.p99_ms <= p99
     return results
 
 
-def _database(stack: ExitStack) -> tuple[str, int | None]:
-    """DATABASE_URL as given, or a fresh embedded PostgreSQL (whose CPU is measured)."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"], None
-    from adapters.postgres import embedded
+def _alone_path(scenario: str, data: BenchData) -> str | None:
+    """The one request of a scenario that is also timed alone (the per-request targets)."""
+    return {
+        "list_deep": f"/api/articles?limit=20&offset={data.max_offset}",
+        "search_common": f"/api/articles?limit=20&q={data.search_word}",
+        "feed_heavy": "/api/articles/feed?limit=20",
+    }.get(scenario)
 
-    data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-pg-")))
-    server = embedded.start(data_dir / "pg")
-    stack.callback(server.stop)
-    pid = int((data_dir / "pg" / "postmaster.pid").read_text().splitlines()[0])
-    return server.url, pid
+
+ALONE_TIMES = 21
+
+
+def _alone(client: httpx.Client, scenario: str, data: BenchData) -> dict[str, object]:
+    """Median and worst of ALONE_TIMES requests sent one after another, in ms."""
+    path = _alone_path(scenario, data)
+    if path is None:
+        return {}
+    headers = {"Authorization": f"Token {data.heavy_token}"}
+    times = []
+    for _ in range(ALONE_TIMES):
+        started = time.perf_counter()
+        client.get(path, headers=headers).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "alone_median_ms": round(statistics.median(times), 1),
+        "alone_max_ms": round(max(times), 1),
+    }
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -356,13 +479,16 @@ def _dash(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-def _report(results: list[Result], args: argparse.Namespace) -> None:
+def _report(results: list[Result], args: argparse.Namespace, label: str) -> None:
     header = (
         f"{'scenario':<11} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
         f"{'non-2xx':>7} {'stmt/req':>8} {'cpu app':>7} {'cpu pg':>6} {'cpu wrk':>7} "
         f"{'rss MB':>6} {'x livez':>7}  target"
     )
-    print(f"\nworkers={args.workers} connections={args.connections} duration={args.duration}s")
+    print(
+        f"\n{label}: workers={args.workers} connections={args.connections}"
+        f" duration={args.duration}s"
+    )
     print(header)
     for r in results:
         target = ""
@@ -377,6 +503,39 @@ def _report(results: list[Result], args: argparse.Namespace) -> None:
             f"{r.cpu_wrk_s:>7.1f} {r.peak_rss_mb_per_worker:>6.0f} "
             f"{_dash(r.fraction_of_livez):>7}  {target}"
         )
+        alone = r.extra.get("alone_median_ms")
+        if alone is not None:
+            print(f"{'':<11} alone: median {alone} ms, worst {r.extra['alone_max_ms']} ms")
+
+
+READ_TARGET, P99_TARGET, WRITE_TARGET, ALONE_TARGET_MS = 0.8, 1.25, 0.9, 50.0
+
+
+def _compare(small: list[Result], big: list[Result]) -> None:
+    """The data-scale targets: each scenario at the big size against itself at 500."""
+    print("\nbig / small, same run")
+    print(f"{'scenario':<14} {'req/s':>7} {'p99':>7}  target")
+    before = {r.scenario: r for r in small}
+    for r in big:
+        base = before.get(r.scenario)
+        if base is None or r.scenario == "livez" or not base.rps or not base.p99_ms:
+            continue
+        rps, p99 = r.rps / base.rps, r.p99_ms / base.p99_ms
+        if r.scenario == "write_mix":
+            verdict = f">={WRITE_TARGET:.0%} req/s: " + ("ok" if rps >= WRITE_TARGET else "MISSED")
+        else:
+            ok = rps >= READ_TARGET and p99 <= P99_TARGET
+            verdict = f">={READ_TARGET:.0%} req/s, p99 <={P99_TARGET}x: " + (
+                "ok" if ok else "MISSED"
+            )
+        alone = r.extra.get("alone_median_ms")
+        if isinstance(alone, float):
+            ok = alone <= ALONE_TARGET_MS
+            verdict += f"; alone {alone} ms <= {ALONE_TARGET_MS:.0f}: " + ("ok" if ok else "MISSED")
+        print(f"{r.scenario:<14} {rps:>7.2f} {p99:>7.2f}  {verdict}")
+
+
+def _write(runs: dict[str, list[Result]], args: argparse.Namespace) -> None:
     output = (
         args.output
         or ROOT / "bench-results" / f"bench-{time.strftime('%Y%m%d-%H%M%S')}-w{args.workers}.json"
@@ -388,7 +547,7 @@ def _report(results: list[Result], args: argparse.Namespace) -> None:
                 "workers": args.workers,
                 "connections": args.connections,
                 "duration_s": args.duration,
-                "results": [asdict(r) for r in results],
+                "runs": {label: [asdict(r) for r in results] for label, results in runs.items()},
             },
             indent=2,
         )

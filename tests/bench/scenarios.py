@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from domain.views import MAX_OFFSET
+
+FRONT_PAGES_END = 500
+"""list_anon and list_auth page through the newest 500 articles, at any size."""
+
 # Printed by every script when wrk finishes; run.py parses the line after the marker.
 DONE = r"""
 function done(summary, latency, requests)
@@ -35,6 +40,12 @@ class BenchData:
     usernames: list[str]
     tags: list[str]
     article_count: int
+    popular_tag: str
+    heavy_token: str
+    """A reader following many authors (5,000 at a million articles)."""
+    search_word: str = "the"
+    """A word in (nearly) every article of both the demo and the bulk data."""
+    max_offset: int = MAX_OFFSET
 
 
 def _lua_list(values: list[str]) -> str:
@@ -47,7 +58,12 @@ def _header(data: BenchData) -> str:
         f"SLUGS = {_lua_list(data.slugs)}\n"
         f"USERS = {_lua_list(data.usernames)}\n"
         f"TAGS = {_lua_list(data.tags)}\n"
-        f"ARTICLES = {data.article_count}\n" + COMMON
+        f"ARTICLES = {data.article_count}\n"
+        f"POPULAR_TAG = {json.dumps(data.popular_tag)}\n"
+        f"HEAVY_TOKEN = {json.dumps(data.heavy_token)}\n"
+        f"SEARCH_WORD = {json.dumps(data.search_word)}\n"
+        f"MAX_OFFSET = {data.max_offset}\n"
+        f"FRONT = {FRONT_PAGES_END}\n" + COMMON
     )
 
 
@@ -57,12 +73,32 @@ request = function() return wrk.format("GET", "/livez") end
 """,
     "list_anon": r"""
 request = function()
-  return wrk.format("GET", "/api/articles?limit=20&offset=" .. math.random(0, math.max(ARTICLES - 20, 0)))
+  return wrk.format("GET", "/api/articles?limit=20&offset=" .. math.random(0, math.max(math.min(ARTICLES, FRONT) - 20, 0)))
 end
 """,
     "list_auth": r"""
 request = function()
-  return wrk.format("GET", "/api/articles?limit=20&offset=" .. math.random(0, math.max(ARTICLES - 20, 0)), auth())
+  return wrk.format("GET", "/api/articles?limit=20&offset=" .. math.random(0, math.max(math.min(ARTICLES, FRONT) - 20, 0)), auth())
+end
+""",
+    "list_deep": r"""
+request = function()
+  return wrk.format("GET", "/api/articles?limit=20&offset=" .. math.random(0, math.max(math.min(ARTICLES - 20, MAX_OFFSET), 0)), auth())
+end
+""",
+    "tag": r"""
+request = function()
+  return wrk.format("GET", "/api/articles?limit=20&tag=" .. POPULAR_TAG .. "&offset=" .. math.random(0, 100), auth())
+end
+""",
+    "search_common": r"""
+request = function()
+  return wrk.format("GET", "/api/articles?limit=20&q=" .. SEARCH_WORD, auth())
+end
+""",
+    "feed_heavy": r"""
+request = function()
+  return wrk.format("GET", "/api/articles/feed?limit=20&offset=" .. math.random(0, 40), {["Authorization"] = "Token " .. HEAVY_TOKEN})
 end
 """,
     "feed": r"""
@@ -84,7 +120,7 @@ request = function()
   if step == 2 then return wrk.format("GET", "/api/articles/" .. pick(SLUGS), auth()) end
   if step == 3 then return wrk.format("GET", "/api/articles/" .. pick(SLUGS) .. "/comments", auth()) end
   if step == 4 then return wrk.format("GET", "/api/profiles/" .. pick(USERS), auth()) end
-  return wrk.format("GET", "/api/articles?limit=20&offset=" .. math.random(0, math.max(ARTICLES - 20, 0)), auth())
+  return wrk.format("GET", "/api/articles?limit=20&offset=" .. math.random(0, math.max(math.min(ARTICLES, FRONT) - 20, 0)), auth())
 end
 """,
     "write_mix": r"""
@@ -119,7 +155,8 @@ end
 """,
 }
 
-SCENARIOS = list(_BODIES)
+# write_mix last: it adds articles, and the bulk database is kept between runs.
+SCENARIOS = [name for name in _BODIES if name != "write_mix"] + ["write_mix"]
 
 
 def script(name: str, data: BenchData) -> str:
