@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.views import MAX_OFFSET
 from entrypoints.http.app import create_app
 from tests.api.support import Conduit, auth
-from tests.conftest import make_settings, truncate_all
+from tests.support import make_settings, truncate_all
 
 WINDOW = 4
 
