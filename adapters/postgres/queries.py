@@ -59,7 +59,9 @@ _SETS = {
     "author": (
         "SELECT id, created_at FROM articles WHERE author_id = {owner}",
         "(SELECT articles_count FROM users WHERE username = {p})",
-        "(SELECT author_id FROM articles WHERE id = d.id) = {owner}",
+        # (author_id, created_at, id) answers it from the author index alone.
+        "EXISTS (SELECT 1 FROM articles m"
+        " WHERE m.author_id = {owner} AND m.created_at = d.created_at AND m.id = d.id)",
     ),
     "tag": (
         "SELECT article_id AS id, article_created_at AS created_at"
