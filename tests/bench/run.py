@@ -336,7 +336,7 @@ def main() -> int:
     wrk = _ensure_wrk()
     scenarios = ["livez", *[s for s in args.scenarios.split(",") if s and s != "livez"]]
     sizes = [Size(DEMO_ARTICLES), Size(MILLION)] if args.scale == "compare" else [_size(args.scale)]
-    runs = {size.label: _bench(args, wrk, scenarios, size) for size in sizes}
+    runs = _bench(args, wrk, scenarios, sizes)
     for label, results in runs.items():
         _report(results, args, label)
     if len(sizes) == 2:
@@ -353,94 +353,110 @@ def _size(raw: str) -> Size:
     return Size(MILLION if raw.lower() == "1m" else int(raw.replace("_", "")))
 
 
-def _bench(args: argparse.Namespace, wrk: str, scenarios: list[str], size: Size) -> list[Result]:
+@dataclass
+class Service:
+    """One size's service, up and seeded, and what the scenarios need of it."""
+
+    size: Size
+    base: str
+    data: BenchData
+    server_pid: int
+    postgres_pid: int | None
+    work: Path
+    results: list[Result] = field(default_factory=list)
+
+
+def _serve(stack: ExitStack, args: argparse.Namespace, size: Size) -> Service:
+    url, postgres_pid = _start_database(stack, size)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_PER_MINUTE": "0",
+        "ENVIRONMENT": "development",
+    }
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "entrypoints.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    stack.callback(_stop, server)
+    _wait_live(base, server)
+    work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-")))
+    return Service(size, base, _bench_data(base, size), server.pid, postgres_pid, work)
+
+
+def _bench(
+    args: argparse.Namespace, wrk: str, scenarios: list[str], sizes: list[Size]
+) -> dict[str, list[Result]]:
+    """Every size's service runs at once, and each scenario runs on each size in turn: the
+    two measurements of a scenario are seconds apart, so drift in the machine's speed
+    (other work, thermal) touches both alike."""
     with ExitStack() as stack:
-        url, postgres_pid = _start_database(stack, size)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "LOG_LEVEL": "WARNING",
-            "RATE_LIMIT_PER_MINUTE": "0",
-            "ENVIRONMENT": "development",
-        }
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "entrypoints.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        stack.callback(_stop, server)
-        _wait_live(base, server)
-        data = _bench_data(base, size)
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-")))
-        print(f"== {size.label}", file=sys.stderr)
-        return _run_all(args, wrk, base, work, scenarios, data, server.pid, postgres_pid)
-
-
-def _run_all(
-    args: argparse.Namespace,
-    wrk: str,
-    base: str,
-    work: Path,
-    scenarios: list[str],
-    data: BenchData,
-    server_pid: int,
-    postgres_pid: int | None,
-) -> list[Result]:
-    results: list[Result] = []
-    with httpx.Client(base_url=base, timeout=10) as client:
+        services = [_serve(stack, args, size) for size in sizes]
         for name in scenarios:
-            lua = work / f"{name}.lua"
-            lua.write_text(script(name, data))
-            print(f"{name}: warm-up {args.warmup}s, then {args.duration}s", file=sys.stderr)
-            _run_wrk(wrk, base, lua, args.warmup, args.connections)
-            service = _tree(server_pid)
-            postgres = _tree(postgres_pid) if postgres_pid else []
-            cpu_service, cpu_pg = _cpu(service), _cpu(postgres)
-            statements = _statements(client)
-            sampler = RssSampler(server_pid)
-            sampler.start()
-            summary, cpu_wrk = _run_wrk(wrk, base, lua, args.duration, args.connections)
-            peak = sampler.stop()
-            if args.workers > 1:
-                time.sleep(1.5)  # each worker publishes its statement count every second
-            after_statements = _statements(client)
-            requests = int(summary["requests"])  # type: ignore[call-overload]
-            seconds = int(summary["duration_us"]) / 1e6  # type: ignore[call-overload]
-            latency: dict[str, float] = summary["latency_us"]  # type: ignore[assignment]
-            per_request = None
-            if statements is not None and after_statements is not None and requests:
-                # One /metrics request sits between the two readings: not counted.
-                per_request = round((after_statements - statements) / requests, 2)
-            results.append(
-                Result(
-                    scenario=name,
-                    requests=requests,
-                    rps=round(requests / seconds, 1),
-                    p50_ms=latency["p50"] / 1000,
-                    p90_ms=latency["p90"] / 1000,
-                    p99_ms=latency["p99"] / 1000,
-                    errors=dict(summary["errors"]),  # type: ignore[call-overload]
-                    statements_per_request=per_request,
-                    cpu_service_s=round(_cpu(_tree(server_pid)) - cpu_service, 2),
-                    cpu_postgres_s=round(_cpu(_tree(postgres_pid)) - cpu_pg, 2)
-                    if postgres_pid
-                    else None,
-                    cpu_wrk_s=round(cpu_wrk, 2),
-                    peak_rss_mb_per_worker=round(peak, 1),
-                    extra=_alone(client, name, data),
-                )
-            )
+            for service in services:
+                print(f"{name} on {service.size.label}", file=sys.stderr)
+                service.results.append(_run_one(args, wrk, service, name))
+    for service in services:
+        _judge(service.results, service.data)
+    return {service.size.label: service.results for service in services}
+
+
+def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) -> Result:
+    base, data = service.base, service.data
+    server_pid, postgres_pid = service.server_pid, service.postgres_pid
+    lua = service.work / f"{name}.lua"
+    lua.write_text(script(name, data))
+    with httpx.Client(base_url=base, timeout=10) as client:
+        _run_wrk(wrk, base, lua, args.warmup, args.connections)
+        service_processes = _tree(server_pid)
+        postgres = _tree(postgres_pid) if postgres_pid else []
+        cpu_service, cpu_pg = _cpu(service_processes), _cpu(postgres)
+        statements = _statements(client)
+        sampler = RssSampler(server_pid)
+        sampler.start()
+        summary, cpu_wrk = _run_wrk(wrk, base, lua, args.duration, args.connections)
+        peak = sampler.stop()
+        if args.workers > 1:
+            time.sleep(1.5)  # each worker publishes its statement count every second
+        after_statements = _statements(client)
+        requests = int(summary["requests"])  # type: ignore[call-overload]
+        seconds = int(summary["duration_us"]) / 1e6  # type: ignore[call-overload]
+        latency: dict[str, float] = summary["latency_us"]  # type: ignore[assignment]
+        per_request = None
+        if statements is not None and after_statements is not None and requests:
+            # One /metrics request sits between the two readings: not counted.
+            per_request = round((after_statements - statements) / requests, 2)
+        return Result(
+            scenario=name,
+            requests=requests,
+            rps=round(requests / seconds, 1),
+            p50_ms=latency["p50"] / 1000,
+            p90_ms=latency["p90"] / 1000,
+            p99_ms=latency["p99"] / 1000,
+            errors=dict(summary["errors"]),  # type: ignore[call-overload]
+            statements_per_request=per_request,
+            cpu_service_s=round(_cpu(_tree(server_pid)) - cpu_service, 2),
+            cpu_postgres_s=round(_cpu(_tree(postgres_pid)) - cpu_pg, 2) if postgres_pid else None,
+            cpu_wrk_s=round(cpu_wrk, 2),
+            peak_rss_mb_per_worker=round(peak, 1),
+            extra=_alone(client, name, data),
+        )
+
+
+def _judge(results: list[Result], data: BenchData) -> None:
     livez = next(r for r in results if r.scenario == "livez")
     for result in results:
         result.fraction_of_livez = round(result.rps / livez.rps, 3) if livez.rps else None
@@ -448,7 +464,6 @@ def _run_all(
             rps, p99 = TARGETS[result.scenario]
             result.target = {"rps": rps, "p99_ms": p99}
             result.meets_target = result.rps >= rps and result.p99_ms <= p99
-    return results
 
 
 def _alone_path(scenario: str, data: BenchData) -> str | None:
