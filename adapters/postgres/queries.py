@@ -153,7 +153,10 @@ SELECT (SELECT count(*) FROM matches) AS total, {_items("page")} AS items"""
 SEARCH_WALK_COST = 10
 """Reading one article to test it (its search vector is TOASTed) costs about ten times
 taking one match from the word index (measured at a million articles: 12 us against 1.3)."""
-
+SEARCH_WALK_BUDGET = 5_000
+"""A walk reads at most this many articles (about 60 ms at the worst measured cost)."""
+SEARCH_INDEX_BUDGET = 50_000
+"""The word index is used only for words expected in at most this many articles (~65 ms)."""
 SEARCH_INDEX_BASE = 100
 """What even a rare word's index road costs, in walked rows: tiny filter sets are walked."""
 
@@ -174,16 +177,16 @@ def search_sql(filter_names: tuple[str, ...]) -> str:
     """Search: $1 viewer, $2 limit, $3 offset, $4 q, $5 window, $6... filters.
 
     Only the newest `$5` matches are ranked (the candidates), and the total counts them:
-    a search shows the best of its newest matches, never all of them. The candidates come
-    from the cheaper of two roads, by the planner's statistics of how common the words are
-    (share d of the N articles):
-    - walk the newest articles (or the newest of the smallest filter set, S of them),
-      testing each: about min(S, $5 / d) rows, stopped at four times that;
-    - the word index (GIN): every match (d x N), then the newest `$5`; also taken when the
-      walk stopped short (the words are rarer together than apart).
-    Common words walk a few hundred rows, rare words take a few matches from the index;
-    the dearest words lie between, where both roads cost about sqrt(10 x $5 x N) rows
-    (README "Performance").
+    a search shows the best of its newest matches, never all of them. The planner's
+    statistics say how common the words are (share d of the N articles); the candidates come
+    from the cheaper of two roads, each bounded:
+    - the word index (GIN): every match (d x N), then the newest `$5`; only for words
+      expected in at most SEARCH_INDEX_BUDGET articles;
+    - walk the newest articles (or the newest of the smallest filter set), testing each, at
+      most SEARCH_WALK_BUDGET of them: common words find their `$5` in a few hundred.
+    When a walk ends short (the newest articles lack the words) the index answers if it is
+    within its budget; if not, the candidates are the matches among the articles walked.
+    So a search reads at most max(SEARCH_WALK_BUDGET, SEARCH_INDEX_BUDGET) rows at any N.
     """
     sets = _filter_sets(filter_names, first_parameter=6)
     sets = sets or [(_EVERY_ARTICLE, _ARTICLE_TOTAL, "TRUE")]
@@ -204,18 +207,20 @@ def search_sql(filter_names: tuple[str, ...]) -> str:
 WITH query AS MATERIALIZED (SELECT articles_search_query($4) AS q),
 density AS MATERIALIZED ({_DENSITY}),
 estimate AS MATERIALIZED (
-  SELECT s.smallest, d.d,
+  SELECT s.smallest, d.d * {_ARTICLE_TOTAL} AS matches,
          LEAST(s.smallest, CASE WHEN d.d > 0 THEN ceil($5::int / d.d) ELSE s.smallest END) AS rows
   FROM (SELECT {smallest} AS smallest) s, density d),
 road AS MATERIALIZED (
-  SELECT smallest, LEAST(smallest, 4 * rows) AS stop,
-         rows * {SEARCH_WALK_COST} <= d * {_ARTICLE_TOTAL} + {SEARCH_INDEX_BASE} AS walk
+  SELECT smallest, LEAST(smallest, {SEARCH_WALK_BUDGET}) AS stop,
+         matches <= {SEARCH_INDEX_BUDGET} AS indexable,
+         NOT (matches <= {SEARCH_INDEX_BUDGET}
+              AND rows * {SEARCH_WALK_COST} > matches + {SEARCH_INDEX_BASE}) AS walk
   FROM estimate),
 walk AS MATERIALIZED (
     {walks}),
 walked AS MATERIALIZED (
   SELECT (SELECT walk FROM road) AND (
-           count(*) >= $5 OR (SELECT smallest <= stop FROM road)) AS enough
+           count(*) >= $5 OR (SELECT smallest <= stop OR NOT indexable FROM road)) AS enough
   FROM walk),
 indexed AS MATERIALIZED (
   SELECT d.id, d.created_at FROM articles d

@@ -138,7 +138,7 @@ request = function()
     counter = counter + 1
     local body = string.format(
       '{"article":{"title":"Bench article %d %d","description":"Measured.","body":"%s","tagList":["%s","%s","%s"]}}',
-      math.random(1, 1000000000), counter, string.rep("Lorem ipsum dolor sit amet. ", 40),
+      math.random(1, 1000000000), counter, string.rep("The lorem ipsum dolor sit amet. ", 40),
       pick(TAGS), pick(TAGS), pick(TAGS))
     return wrk.format("POST", "/api/articles", json_headers(), body)
   end

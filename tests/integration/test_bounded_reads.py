@@ -8,7 +8,7 @@ the answer against what the contract says it is.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.postgres import queries
 from adapters.postgres.queries import PostgresArticleQueries
 from adapters.sqlalchemy.engine import DriverReader, StatementCounter
 from domain.views import ArticleFilter, Page
@@ -105,8 +106,18 @@ async def test_search_ranks_only_its_newest_matches_whichever_road(
     assert rare.count == 1
 
 
+@pytest.fixture
+def short_walks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A walk budget of 10 articles, so a story of tens of articles meets its end."""
+    monkeypatch.setattr(queries, "SEARCH_WALK_BUDGET", 10)
+    queries.search_sql.cache_clear()
+    yield
+    monkeypatch.undo()
+    queries.search_sql.cache_clear()
+
+
 async def test_search_for_words_common_apart_but_rare_together_falls_back_to_the_index(
-    api: Conduit, engine: AsyncEngine
+    api: Conduit, engine: AsyncEngine, short_walks: None
 ) -> None:
     author = await api.token("author")
     await api.create_article(author, "Knights and wizards", body="knights wizards")
@@ -122,3 +133,23 @@ async def test_search_for_words_common_apart_but_rare_together_falls_back_to_the
 
     assert [a.title for a in found.articles] == ["Knights and wizards"]
     assert found.count == 1
+
+
+async def test_a_common_word_beyond_the_index_budget_ranks_what_the_walk_found(
+    api: Conduit, engine: AsyncEngine, short_walks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documented bound: when the index would return more than its budget of matches and
+    the newest articles walked hold fewer than the window, those few are the candidates."""
+    monkeypatch.setattr(queries, "SEARCH_INDEX_BUDGET", 5)
+    author = await api.token("author")
+    for n in range(30):
+        await api.create_article(author, f"Dragons {n}", body="dragons")
+    for n in range(8):
+        await api.create_article(author, f"Griffins {n}", body="griffins")
+    async with engine.begin() as conn:
+        await conn.execute(text("ANALYZE articles"))
+
+    found = await _queries(engine, window=4).articles(ArticleFilter(q="dragons", limit=20), None)
+
+    assert [a.title for a in found.articles] == ["Dragons 29", "Dragons 28"]
+    assert found.count == 2
