@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from entrypoints.settings import Settings
 
 TABLES = "users, follows, articles, tags, article_tags, favorites, comments"
+JWT_SECRET = "test-secret-" + "0123456789abcdef" * 4
+"""The apps under test sign with this, so a test can forge what only the secret's holder can."""
 
 
 def make_settings(**overrides: object) -> Settings:
@@ -18,6 +20,7 @@ def make_settings(**overrides: object) -> Settings:
         "argon2_memory_kib": 64,
         "database_url": None,
         "rate_limit_per_minute": 0,
+        "jwt_secret": JWT_SECRET,
     }
     values.update(overrides)
     return Settings.model_validate(values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,9 @@ from domain.ports import Clock
 
 ALGORITHM = "HS256"
 
+MAX_USER_ID = 2**63 - 1
+"""Ids are PostgreSQL bigints: a subject past them names nobody (and would overflow the driver)."""
+_SUBJECT = re.compile(r"[1-9][0-9]{0,18}")
 
 VERIFIED_CACHE_SIZE = 10_000
 
@@ -75,9 +79,13 @@ class JwtTokenIssuer:
             raise InvalidToken() from error
         expires_at = self._check_claims(claims)
         subject = claims["sub"]
-        if not isinstance(subject, str) or not subject.isdigit():
+        # ASCII digits only (str.isdigit() takes "²"), and within the id range.
+        if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
             raise InvalidToken()
-        return int(subject), expires_at
+        user_id = int(subject)
+        if user_id > MAX_USER_ID:
+            raise InvalidToken()
+        return user_id, expires_at
 
     def _check_claims(self, claims: dict[str, Any]) -> float:
         """As PyJWT would, in its order, with our clock: issued, valid from, expiry, issuer."""

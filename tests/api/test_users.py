@@ -8,8 +8,8 @@ import httpx
 import jwt
 import pytest
 
-from entrypoints.settings import DEV_JWT_SECRET
 from tests.api.support import PASSWORD, Conduit, auth
+from tests.support import JWT_SECRET
 
 
 def _user(
@@ -169,9 +169,7 @@ async def test_current_user_accepts_token_and_bearer(
     assert response.json()["user"]["token"]
 
 
-def _forge(
-    claims: dict[str, object], secret: str = DEV_JWT_SECRET, algorithm: str = "HS256"
-) -> str:
+def _forge(claims: dict[str, object], secret: str = JWT_SECRET, algorithm: str = "HS256") -> str:
     return jwt.encode(claims, secret, algorithm=algorithm)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
 
 from adapters.security.tokens import JwtTokenIssuer
@@ -60,3 +61,20 @@ def test_a_token_from_another_secret_is_refused_even_after_a_valid_one() -> None
     assert ours.verify(ours.issue(1)) == 1
     with pytest.raises(InvalidToken):
         ours.verify(theirs.issue(1))
+
+
+@pytest.mark.parametrize("subject", [str(2**63), str(2**64), "0", "-1", "007", "²", "1e3", " 1"])
+def test_a_signed_token_whose_subject_is_not_an_id_is_invalid(subject: str) -> None:
+    clock = FakeClock()
+    tokens = JwtTokenIssuer(SECRET, ttl=timedelta(hours=1), clock=clock)
+    now = int(clock.now().timestamp())
+    forged = jwt.encode(
+        {"sub": subject, "iat": now, "exp": now + 60, "iss": "conduit"}, SECRET, algorithm="HS256"
+    )
+    with pytest.raises(InvalidToken):
+        tokens.verify(forged)
+
+
+def test_the_largest_id_is_still_a_valid_subject() -> None:
+    tokens = JwtTokenIssuer(SECRET, ttl=timedelta(hours=1), clock=FakeClock())
+    assert tokens.verify(tokens.issue(2**63 - 1)) == 2**63 - 1
