@@ -15,6 +15,7 @@ from entrypoints.container import Container, build_container
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.metrics import REFRESH_SECONDS, Metrics
 from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from entrypoints.http.openapi import document_every_answer
 from entrypoints.http.rate_limit import CredentialRateLimitMiddleware, TokenBucket
 from entrypoints.http.routers import (
     API_PREFIX,
@@ -29,6 +30,8 @@ from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
 GC_YOUNG_THRESHOLD = 20_000
+CREDENTIAL_PATHS = frozenset({f"{API_PREFIX}/users", f"{API_PREFIX}/users/login"})
+"""Login and registration: rate limited per client."""
 
 
 class StorageRuntime(Protocol):
@@ -85,6 +88,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(module.router)
     app.include_router(health.router)
     _add_middleware(app, settings, metrics)
+    document_every_answer(
+        app, {("post", path) for path in CREDENTIAL_PATHS} if settings.rate_limit_per_minute else ()
+    )
     return app
 
 
@@ -99,7 +105,7 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     if settings.rate_limit_per_minute:
         app.add_middleware(
             CredentialRateLimitMiddleware,
-            paths=frozenset({f"{API_PREFIX}/users", f"{API_PREFIX}/users/login"}),
+            paths=CREDENTIAL_PATHS,
             bucket=TokenBucket(settings.rate_limit_per_minute, per=60.0),
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

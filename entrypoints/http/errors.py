@@ -31,6 +31,9 @@ logger = logging.getLogger("conduit.errors")
 
 Body = dict[str, list[str]]
 
+NOT_PARSED: Body = {"body": ["could not be parsed"]}
+"""A body that is not JSON text in UTF-8: always a 400 (see routing.JsonBodyRoute)."""
+
 # Most specific first: the first class the error is an instance of decides.
 DOMAIN_ERRORS: list[tuple[type[DomainError], int, Callable[[Any], Body]]] = [
     (AuthenticationRequired, 401, lambda e: {"token": ["is missing"]}),
@@ -91,7 +94,6 @@ _MESSAGES = {
     "list_type": "must be a list",
     "int_parsing": "must be an integer",
     "bool_parsing": "must be true or false",
-    "json_invalid": "is not valid JSON",
     "model_attributes_type": "must be an object",
     "dict_type": "must be an object",
     "greater_than_equal": "is too small",
@@ -101,13 +103,13 @@ _MESSAGES = {
 
 def _validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
+    if any(item.get("type") == "json_invalid" for item in error.errors()):
+        return error_response(400, NOT_PARSED)
     errors: Body = {}
     for item in error.errors():
         loc = [str(part) for part in item.get("loc", ()) if not isinstance(part, int)]
         key = loc[-1] if len(loc) > 1 else (loc[0] if loc else "body")
         message = _MESSAGES.get(item.get("type", ""), str(item.get("msg", "is invalid")))
-        if item.get("type") == "json_invalid":
-            key = "body"
         messages = errors.setdefault(key, [])
         if message not in messages:
             messages.append(message)
@@ -116,11 +118,9 @@ def _validation_error(request: Request, error: Exception) -> Response:
 
 def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
-    messages = {
-        400: ("body", "could not be parsed"),
-        404: ("route", "not found"),
-        405: ("method", "not allowed"),
-    }
+    if error.status_code == 400:
+        return error_response(400, NOT_PARSED, headers=error.headers)
+    messages = {404: ("route", "not found"), 405: ("method", "not allowed")}
     key, message = messages.get(error.status_code, ("request", str(error.detail).lower()))
     return error_response(error.status_code, {key: [message]}, headers=error.headers)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -104,7 +105,12 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """413 with a JSON error for bodies over the limit, declared or streamed."""
+    """413 with a JSON error for bodies over the limit, declared or streamed.
+
+    A streamed body (chunked, without Content-Length) is refused here the moment it
+    crosses the limit, with the same 413 as a declared one; whatever the app answers to the
+    interrupted read afterwards (FastAPI makes it a 400) is dropped.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -121,28 +127,30 @@ class BodySizeLimitMiddleware:
                     return
                 break
         received = 0
-        responded = False
+        responded = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if not responded:
+                        refused = True
+                        await _too_large(send, self.max_bytes)
                     raise _BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal responded
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 responded = True
             await send(message)
 
-        try:
+        with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not responded:
-                await _too_large(send, self.max_bytes)
 
 
 class _BodyTooLarge(Exception):

@@ -99,13 +99,13 @@ async def test_register_without_the_user_wrapper_is_422(client: httpx.AsyncClien
     assert "user" in response.json()["errors"]
 
 
-async def test_malformed_json_is_a_json_422(client: httpx.AsyncClient) -> None:
+async def test_malformed_json_is_a_json_400(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/users", content=b'{"user": ', headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/json")
-    assert response.json() == {"errors": {"body": ["is not valid JSON"]}}
+    assert response.json() == {"errors": {"body": ["could not be parsed"]}}
 
 
 async def test_wrong_type_is_a_json_422(client: httpx.AsyncClient) -> None:

@@ -24,8 +24,9 @@ from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, Viewer, provide
 from entrypoints.http.responses import errors
 from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routing import JsonBodyRoute
 
-router = APIRouter(prefix=f"{API_PREFIX}/articles", tags=["Articles"])
+router = APIRouter(prefix=f"{API_PREFIX}/articles", tags=["Articles"], route_class=JsonBodyRoute)
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Offset = Annotated[

@@ -12,8 +12,11 @@ from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, Viewer, provide
 from entrypoints.http.responses import errors
 from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routing import JsonBodyRoute
 
-router = APIRouter(prefix=f"{API_PREFIX}/articles/{{slug}}/comments", tags=["Comments"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/articles/{{slug}}/comments", tags=["Comments"], route_class=JsonBodyRoute
+)
 
 
 @router.get(

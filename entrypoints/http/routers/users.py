@@ -20,8 +20,9 @@ from entrypoints.http import presenters, schemas
 from entrypoints.http.dependencies import CurrentUser, provide
 from entrypoints.http.responses import errors
 from entrypoints.http.routers import API_PREFIX
+from entrypoints.http.routing import JsonBodyRoute
 
-router = APIRouter(prefix=API_PREFIX, tags=["User and Authentication"])
+router = APIRouter(prefix=API_PREFIX, tags=["User and Authentication"], route_class=JsonBodyRoute)
 
 
 @router.post(
