@@ -12,7 +12,6 @@ from domain.ports import PasswordHasher, TokenIssuer, UnitOfWork, UserRepository
 from domain.values import (
     BIO_MAX,
     BLANK,
-    IMAGE_MAX,
     PASSWORD_MIN_ON_UPDATE,
     Email,
     FieldErrors,
@@ -20,7 +19,9 @@ from domain.values import (
     Parsed,
     Password,
     Username,
+    image_url,
     optional_text,
+    text,
 )
 from domain.views import UserView
 
@@ -114,6 +115,8 @@ class LogIn:
             errors.add("email", BLANK)
         if not password.strip():
             errors.add("password", BLANK)
+        else:
+            errors.parse("password", lambda: text(password))  # the hasher reads it next
         errors.raise_if_any()
         user = None
         if (address := _valid_email(email)) is not None:
@@ -208,7 +211,7 @@ def _validate(changes: UserChanges) -> _ValidChanges:
     if "bio" in sent:
         bio = errors.parse("bio", lambda: optional_text(changes.bio, max_length=BIO_MAX))
     if "image" in sent:
-        image = errors.parse("image", lambda: optional_text(changes.image, max_length=IMAGE_MAX))
+        image = errors.parse("image", lambda: image_url(changes.image))
     errors.raise_if_any()
     return _ValidChanges(
         username=_sent(username),

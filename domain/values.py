@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
+from urllib.parse import urlsplit
 
 from domain.errors import ValidationFailed
 
@@ -36,6 +37,19 @@ class InvalidValue(ValueError):
 
 NUL = "\x00"
 HAS_NUL = "must not contain NUL characters"
+NOT_UTF8 = "must be text that UTF-8 can encode (no unpaired surrogates)"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text(raw: str) -> str:
+    """`raw`, if every adapter can store it and the hasher can read it; else InvalidValue."""
+    if NUL in raw:
+        # PostgreSQL text cannot hold NUL; every adapter refuses it the same way.
+        raise InvalidValue(HAS_NUL)
+    if not raw.isascii() and _SURROGATE.search(raw):
+        # JSON can spell half a UTF-16 pair ("\ud800"); no UTF-8 encoder takes it.
+        raise InvalidValue(NOT_UTF8)
+    return raw
 
 
 def _required(raw: str | None, *, max_length: int, strip: bool = True) -> str:
@@ -44,10 +58,7 @@ def _required(raw: str | None, *, max_length: int, strip: bool = True) -> str:
     value = raw.strip() if strip else raw
     if len(value) > max_length:
         raise InvalidValue(f"is too long (maximum is {max_length} characters)")
-    if NUL in value:
-        # PostgreSQL text cannot hold NUL; every adapter refuses it the same way.
-        raise InvalidValue(HAS_NUL)
-    return value
+    return text(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +102,7 @@ class Password:
             raise InvalidValue(f"is too short (minimum is {min_length} characters)")
         if len(raw) > PASSWORD_MAX:
             raise InvalidValue(f"is too long (maximum is {PASSWORD_MAX} characters)")
-        if NUL in raw:
-            raise InvalidValue(HAS_NUL)
-        return cls(raw)
+        return cls(text(raw))
 
 
 def optional_text(raw: str | None, *, max_length: int) -> str | None:
@@ -102,9 +111,33 @@ def optional_text(raw: str | None, *, max_length: int) -> str | None:
         return None
     if len(raw) > max_length:
         raise InvalidValue(f"is too long (maximum is {max_length} characters)")
-    if NUL in raw:
-        raise InvalidValue(HAS_NUL)
-    return raw
+    return text(raw)
+
+
+_URL_CHARACTERS = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
+NOT_HTTP_URL = "must be an http or https URL"
+
+
+def image_url(raw: str | None) -> str | None:
+    """An image is shown by browsers: an absolute http(s) URL, or null (blank becomes null).
+
+    Anything else (`javascript:`, `data:`, a relative path, whitespace or control
+    characters inside) would be a script or a broken link in every client that renders it.
+    """
+    value = optional_text(raw, max_length=IMAGE_MAX)
+    if value is None:
+        return None
+    value = value.strip()
+    if not _URL_CHARACTERS.fullmatch(value):
+        raise InvalidValue(NOT_HTTP_URL)
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as error:  # e.g. an unclosed IPv6 bracket
+        raise InvalidValue(NOT_HTTP_URL) from error
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise InvalidValue(NOT_HTTP_URL)
+    return value
 
 
 def title(raw: str | None) -> str:
@@ -128,8 +161,8 @@ def tag_list(raw: Iterable[str]) -> tuple[str, ...]:
     tags = {tag.strip() for tag in raw if tag.strip()}
     if any(len(tag) > TAG_MAX for tag in tags):
         raise InvalidValue(f"tags are limited to {TAG_MAX} characters")
-    if any(NUL in tag for tag in tags):
-        raise InvalidValue(HAS_NUL)
+    for tag in tags:
+        text(tag)
     if len(tags) > TAGS_PER_ARTICLE_MAX:
         raise InvalidValue(f"is limited to {TAGS_PER_ARTICLE_MAX} tags")
     return tuple(sorted(tags))

@@ -165,3 +165,25 @@ async def test_the_body_limit_answers_413_whoever_reads_the_stream() -> None:
         response = await client.post("/echo", content=chunks(), headers=JSON_TYPE)
     assert response.status_code == 413
     assert response.json() == {"errors": {"body": ["is too large (maximum is 1024 bytes)"]}}
+
+
+@pytest.mark.parametrize(
+    "image", ["javascript:alert(1)", "data:text/html,x", "https://img.test/\u0007.png", "/me.png"]
+)
+async def test_an_image_that_is_not_an_http_url_is_422(
+    client: httpx.AsyncClient, api: Conduit, image: str
+) -> None:
+    token = await api.token("jake")
+    response = await client.put("/user", json={"user": {"image": image}}, headers=auth(token))
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"image": ["must be an http or https URL"]}}
+    profile = await client.get("/profiles/jake")
+    assert profile.json()["profile"]["image"] is None
+
+
+async def test_an_https_image_or_none_is_accepted(client: httpx.AsyncClient, api: Conduit) -> None:
+    token = await api.token("jake")
+    for image, shown in (("https://img.test/jake.png", "https://img.test/jake.png"), ("", None)):
+        response = await client.put("/user", json={"user": {"image": image}}, headers=auth(token))
+        assert response.status_code == 200
+        assert response.json()["user"]["image"] == shown

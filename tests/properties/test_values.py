@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -17,6 +18,7 @@ from domain.values import (
     BLANK,
     EMAIL_MAX,
     HAS_NUL,
+    NOT_UTF8,
     NUL,
     PASSWORD_MAX,
     TAG_MAX,
@@ -42,8 +44,9 @@ usernames = st.text(
     max_size=USERNAME_MAX,
 )
 emails = st.emails().filter(lambda email: len(email) <= EMAIL_MAX)
-# PostgreSQL text cannot hold NUL, so the value objects refuse it; it has its own test.
-no_nul = st.characters(exclude_characters=NUL)
+# PostgreSQL text cannot hold NUL and UTF-8 cannot encode a lone surrogate, so the value
+# objects refuse both; each has its own test.
+no_nul = st.characters(exclude_characters=NUL, exclude_categories=["Cs"])
 passwords = st.text(no_nul, min_size=1, max_size=PASSWORD_MAX).filter(str.strip)
 tags = st.lists(st.text(no_nul, max_size=TAG_MAX), max_size=TAGS_PER_ARTICLE_MAX)
 long_tags = st.text(
@@ -156,6 +159,29 @@ def test_text_with_a_nul_character_is_refused(before: str, after: str) -> None:
     raw = f"{before}{NUL}{after}x"
     for parse in (Username.parse, Email.parse, Password.parse, lambda r: values.tag_list([r])):
         with pytest.raises(InvalidValue, match=f"^{HAS_NUL}$"):
+            parse(raw)
+
+
+@given(
+    st.text(no_nul, max_size=20),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+    st.text(no_nul, max_size=20),
+)
+def test_text_with_an_unpaired_surrogate_is_refused(before: str, half: str, after: str) -> None:
+    raw = f"x{before}{half}{after}x@x.io"
+    parsers: list[Callable[[str], object]] = [
+        Username.parse,
+        Email.parse,
+        Password.parse,
+        values.title,
+        values.description,
+        values.body,
+        values.comment_body,
+        lambda r: values.optional_text(r, max_length=1_000),
+        lambda r: values.tag_list([r]),
+    ]
+    for parse in parsers:
+        with pytest.raises(InvalidValue, match=f"^{re.escape(NOT_UTF8)}$"):
             parse(raw)
 
 

@@ -7,7 +7,7 @@ import pytest
 from adapters.security.tokens import JwtTokenIssuer
 from application.users import Credentials, Registration
 from domain.errors import Conflict, InvalidCredentials, InvalidToken, ValidationFailed
-from domain.values import BLANK, USERNAME_MAX
+from domain.values import BLANK, NOT_UTF8, USERNAME_MAX
 from tests.use_cases import PASSWORD, UseCases
 
 
@@ -175,3 +175,18 @@ async def test_current_user_of_a_token_naming_no_user_is_an_invalid_token(
 ) -> None:
     with pytest.raises(InvalidToken):
         await conduit.get_current_user(404)
+
+
+async def test_log_in_refuses_a_password_no_hasher_can_read(conduit: UseCases) -> None:
+    await conduit.member("alice")
+    with pytest.raises(ValidationFailed) as failure:
+        await conduit.log_in(Credentials("alice@example.com", "secret\ud800"))
+    assert failure.value.errors == {"password": [NOT_UTF8]}
+
+
+async def test_log_in_with_an_email_no_database_can_read_is_invalid_credentials(
+    conduit: UseCases,
+) -> None:
+    await conduit.member("alice")
+    with pytest.raises(InvalidCredentials):
+        await conduit.log_in(Credentials("alice\udfff@example.com", PASSWORD))

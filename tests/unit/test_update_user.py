@@ -7,7 +7,7 @@ import pytest
 from adapters.security.tokens import JwtTokenIssuer
 from application.users import Credentials, UserChanges
 from domain.errors import Conflict, InvalidCredentials, InvalidToken, ValidationFailed
-from domain.values import BIO_MAX, BLANK, IMAGE_MAX
+from domain.values import BIO_MAX, BLANK, IMAGE_MAX, NOT_HTTP_URL
 from tests.use_cases import PASSWORD, UseCases
 
 
@@ -182,3 +182,46 @@ async def test_update_of_a_user_that_no_longer_exists_is_an_invalid_token(
 ) -> None:
     with pytest.raises(InvalidToken):
         await conduit.update_user(404, changes(bio="hello"))
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "/avatars/me.png",
+        "//img.test/a.png",
+        "ftp://img.test/a.png",
+        "https://",
+        "https://img.test/a\x07.png",
+        "https://img.test/a b.png",
+        "https://img.test/\u0085.png",
+        "https://[::1/a.png",
+    ],
+)
+async def test_image_must_be_an_http_or_https_url(conduit: UseCases, image: str) -> None:
+    alice = await conduit.member("alice")
+
+    with pytest.raises(ValidationFailed) as failure:
+        await conduit.update_user(alice.id, changes(image=image))
+
+    assert failure.value.errors == {"image": [NOT_HTTP_URL]}
+    assert (await conduit.get_profile("alice", None)).image is None
+
+
+@pytest.mark.parametrize(
+    ("image", "stored"),
+    [
+        ("https://img.test/a.png", "https://img.test/a.png"),
+        ("HTTP://IMG.TEST/A.PNG?size=2#top", "HTTP://IMG.TEST/A.PNG?size=2#top"),
+        (" https://img.test/ünïcode.png ", "https://img.test/ünïcode.png"),
+        ("https://[::1]:8443/a.png", "https://[::1]:8443/a.png"),
+    ],
+)
+async def test_an_http_or_https_image_is_kept(conduit: UseCases, image: str, stored: str) -> None:
+    alice = await conduit.member("alice")
+
+    view = await conduit.update_user(alice.id, changes(image=image))
+
+    assert view.image == stored
