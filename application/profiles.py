@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from application.transactions import retry
-from domain.errors import ProfileNotFound
+from domain.errors import CannotFollowYourself, ProfileNotFound
 from domain.model import UserId
 from domain.ports import ProfileQueries, UnitOfWork
 from domain.views import ProfileView
@@ -21,6 +21,9 @@ class GetProfile:
 
 
 class FollowProfile:
+    """Follow or unfollow; following yourself is refused, unfollowing yourself is allowed
+    (it removes a self-follow stored before the rule existed)."""
+
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
@@ -30,6 +33,8 @@ class FollowProfile:
             followee = await uow.users.get_by_username(username)
             if followee is None:
                 raise ProfileNotFound(username)
+            if follow and followee.id == viewer_id:
+                raise CannotFollowYourself()
             if follow:
                 await uow.follows.add(viewer_id, followee.id)
             else:

@@ -17,6 +17,13 @@ class ValidationFailed(DomainError):
         super().__init__(self.errors)
 
 
+class CannotFollowYourself(ValidationFailed):
+    """Following is between two users: the contract is silent, we answer 422."""
+
+    def __init__(self) -> None:
+        super().__init__({"profile": ["cannot follow yourself"]})
+
+
 class Conflict(DomainError):
     """A unique value is already taken; `fields` names every taken field."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from application.users import UserChanges
-from domain.errors import ProfileNotFound
+from domain.errors import CannotFollowYourself, ProfileNotFound
 from domain.views import ProfileView
 from tests.use_cases import UseCases
 
@@ -97,3 +97,21 @@ async def test_follow_or_unfollow_of_an_unknown_username_is_profile_not_found(
 
     with pytest.raises(ProfileNotFound):
         await conduit.follow_profile(alice.id, "nobody", follow=follow)
+
+
+async def test_following_yourself_is_refused_and_changes_nothing(conduit: UseCases) -> None:
+    alice = await conduit.member("alice")
+
+    with pytest.raises(CannotFollowYourself) as refused:
+        await conduit.follow_profile(alice.id, "alice", follow=True)
+
+    assert refused.value.errors == {"profile": ["cannot follow yourself"]}
+    assert (await conduit.get_profile("alice", alice.id)).following is False
+
+
+async def test_unfollowing_yourself_is_allowed(conduit: UseCases) -> None:
+    alice = await conduit.member("alice")
+
+    profile = await conduit.follow_profile(alice.id, "alice", follow=False)
+
+    assert profile.following is False
