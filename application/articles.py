@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from application.acting_user import acting_user
 from application.transactions import retry
 from domain import values
 from domain.errors import ArticleNotFound
@@ -59,6 +60,7 @@ class CreateArticle:
         self._clock = clock
 
     @retry(slug_races=SLUG_ATTEMPTS)
+    @acting_user
     async def __call__(self, author_id: UserId, draft: ArticleDraft) -> ArticleView:
         errors = FieldErrors()
         title = errors.parse("title", lambda: values.title(draft.title))
@@ -90,6 +92,7 @@ class UpdateArticle:
         self._clock = clock
 
     @retry(slug_races=SLUG_ATTEMPTS)
+    @acting_user
     async def __call__(self, viewer_id: UserId, slug: str, changes: ArticleChanges) -> ArticleView:
         async with self._uow as uow:
             article = await _article(uow, slug)
@@ -140,6 +143,7 @@ class DeleteArticle:
         self._uow = uow
 
     @retry()
+    @acting_user
     async def __call__(self, viewer_id: UserId, slug: str) -> None:
         async with self._uow as uow:
             article = await _article(uow, slug)
@@ -154,6 +158,7 @@ class FavoriteArticle:
         self._queries = queries
 
     @retry()
+    @acting_user
     async def __call__(self, viewer_id: UserId, slug: str, *, favorite: bool) -> ArticleView:
         async with self._uow as uow:
             article = await _article(uow, slug)

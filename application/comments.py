@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.acting_user import acting_user
 from application.transactions import retry
 from domain import values
 from domain.errors import ArticleNotFound, CommentNotFound
@@ -25,6 +26,7 @@ class AddComment:
         self._clock = clock
 
     @retry()
+    @acting_user
     async def __call__(self, author_id: UserId, slug: str, draft: CommentDraft) -> CommentView:
         async with self._uow as uow:
             article = await uow.articles.get_by_slug(slug)
@@ -59,6 +61,7 @@ class DeleteComment:
         self._uow = uow
 
     @retry()
+    @acting_user
     async def __call__(self, viewer_id: UserId, slug: str, comment_id: CommentId) -> None:
         async with self._uow as uow:
             article = await uow.articles.get_by_slug(slug)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from application.acting_user import acting_user
 from application.transactions import retry
-from domain.errors import CannotFollowYourself, ProfileNotFound
+from domain.errors import CannotFollowYourself, ProfileNotFound, UnknownUser
 from domain.model import UserId
 from domain.ports import ProfileQueries, UnitOfWork
 from domain.views import ProfileView
@@ -28,6 +29,7 @@ class FollowProfile:
         self._uow = uow
 
     @retry()
+    @acting_user
     async def __call__(self, viewer_id: UserId, username: str, *, follow: bool) -> ProfileView:
         async with self._uow as uow:
             followee = await uow.users.get_by_username(username)
@@ -36,7 +38,9 @@ class FollowProfile:
             if follow and followee.id == viewer_id:
                 raise CannotFollowYourself()
             if follow:
-                await uow.follows.add(viewer_id, followee.id)
+                await uow.follows.add(viewer_id, followee.id)  # a foreign key proves the viewer
+            elif await uow.users.get(viewer_id) is None:
+                raise UnknownUser()  # removing nothing would prove nothing
             else:
                 await uow.follows.remove(viewer_id, followee.id)
             await uow.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from application.acting_user import acting_user
 from application.transactions import retry
 from domain.errors import Conflict, InvalidCredentials, InvalidToken
 from domain.model import NewUser, User, UserId
@@ -157,6 +158,7 @@ class UpdateUser:
         self._tokens = tokens
 
     @retry()
+    @acting_user
     async def __call__(self, user_id: UserId, changes: UserChanges) -> UserView:
         valid = _validate(changes)
         # Hash before the transaction so no connection waits on argon2.

@@ -107,6 +107,10 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
+# profile, article, articles, feed and comments raise UnknownUser when `viewer_id` names no
+# user (a token that outlived its user), whether or not what they ask for exists.
+
+
 class ProfileQueries(Protocol):
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None: ...
 

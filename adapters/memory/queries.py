@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.memory import search
 from adapters.memory.store import InMemoryStore, Tables
+from domain.errors import UnknownUser
 from domain.model import Article, ArticleId, CommentId, User, UserId
 from domain.views import (
     SEARCH_WINDOW,
@@ -75,6 +76,12 @@ def _search(articles: list[Article], q: str) -> dict[ArticleId, float]:
     return ranks
 
 
+def _require_viewer(t: Tables, viewer_id: UserId | None) -> None:
+    """A token that names no user is refused, as the PostgreSQL statements refuse it."""
+    if viewer_id is not None and viewer_id not in t.users:
+        raise UnknownUser()
+
+
 def _user_id(t: Tables, username: str) -> UserId | None:
     return next((u.id for u in t.users.values() if u.username == username), None)
 
@@ -85,6 +92,7 @@ class InMemoryProfileQueries:
 
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None:
         t = self._store.committed
+        _require_viewer(t, viewer_id)
         user = next((u for u in t.users.values() if u.username == username), None)
         return None if user is None else _profile(t, user, viewer_id)
 
@@ -96,11 +104,13 @@ class InMemoryArticleQueries:
 
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None:
         t = self._store.committed
+        _require_viewer(t, viewer_id)
         found = next((a for a in t.articles.values() if a.slug == slug), None)
         return None if found is None else _article(t, found, viewer_id, with_body=True)
 
     async def articles(self, filters: ArticleFilter, viewer_id: UserId | None) -> ArticlePage:
         t = self._store.committed
+        _require_viewer(t, viewer_id)
         matches = list(t.articles.values())
         if filters.tag is not None:
             matches = [a for a in matches if filters.tag in a.tags]
@@ -120,6 +130,7 @@ class InMemoryArticleQueries:
 
     async def feed(self, viewer_id: UserId, page: Page) -> ArticlePage:
         t = self._store.committed
+        _require_viewer(t, viewer_id)
         followed = {followee for follower, followee in t.follows if follower == viewer_id}
         matches = [a for a in t.articles.values() if a.author_id in followed]
         return _page(t, matches, page.limit, page.offset, viewer_id)
@@ -145,6 +156,7 @@ class InMemoryCommentQueries:
 
     async def comments(self, slug: str, viewer_id: UserId | None) -> list[CommentView] | None:
         t = self._store.committed
+        _require_viewer(t, viewer_id)
         article = next((a for a in t.articles.values() if a.slug == slug), None)
         if article is None:
             return None

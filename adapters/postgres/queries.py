@@ -3,7 +3,10 @@
 Each statement builds its answer's JSON in PostgreSQL and runs on the asyncpg connection
 under SQLAlchemy's pool: a prepared statement the connection keeps, with no ORM or Core
 compilation per request. The SQL is fixed text per filter combination; `$1` is the viewer
-in every statement (NULL when anonymous: every viewer test is then false).
+in every statement (NULL when anonymous: every viewer test is then false). Every statement
+with a viewer also says whether the viewer exists (`viewer_known`): a token that outlived
+its user is refused (UnknownUser) in the same statement, whether or not the thing asked
+for exists.
 
 What a page costs (N articles; README "Performance" has the measurements):
 - no filter, one filter: O(page + offset + log N): the page is read from one index in the
@@ -19,11 +22,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from adapters.sqlalchemy.engine import DriverReader
+from domain.errors import UnknownUser
 from domain.model import CommentId, UserId
 from domain.views import (
     SEARCH_WINDOW,
@@ -52,6 +56,9 @@ _ARTICLE_JSON = (
 )
 
 _NEWEST = "created_at DESC, id DESC"
+
+_VIEWER_KNOWN = "($1::bigint IS NULL OR EXISTS (SELECT 1 FROM users v WHERE v.id = $1))"
+"""False only when the viewer is an id that names no user (a token that outlived its user)."""
 
 # Per filter: the ids of its articles in the list's order from one index (`d.id`,
 # `d.created_at`), the size of that set from a counter, and a per-row membership test.
@@ -122,7 +129,7 @@ def _single(scan: str, total: str) -> str:
     return f"""
 WITH page AS MATERIALIZED (
   SELECT id, created_at FROM ({scan}) d ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
-SELECT {total} AS total, {_items("page")} AS items"""
+SELECT {total} AS total, {_items("page")} AS items, {_VIEWER_KNOWN} AS viewer_known"""
 
 
 def _smallest_first(sets: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
@@ -147,7 +154,8 @@ def _combined(sets: list[tuple[str, str, str]]) -> str:
     return f"""
 WITH matches AS ({union}),
 page AS MATERIALIZED (SELECT id, created_at FROM matches ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
-SELECT (SELECT count(*) FROM matches) AS total, {_items("page")} AS items"""
+SELECT (SELECT count(*) FROM matches) AS total, {_items("page")} AS items,
+       {_VIEWER_KNOWN} AS viewer_known"""
 
 
 SEARCH_WALK_COST = 10
@@ -234,7 +242,8 @@ page AS MATERIALIZED (
     SELECT ts_rank(a.search, (SELECT q FROM query)) AS rank FROM articles a WHERE a.id = c.id
     LIMIT 1) r
   ORDER BY r.rank DESC, c.created_at DESC, c.id DESC LIMIT $2 OFFSET $3)
-SELECT (SELECT count(*) FROM candidates) AS total, {_items("page", ranked=True)} AS items"""
+SELECT (SELECT count(*) FROM candidates) AS total, {_items("page", ranked=True)} AS items,
+       {_VIEWER_KNOWN} AS viewer_known"""
 
 
 @cache
@@ -279,15 +288,17 @@ page AS MATERIALIZED (
       SELECT id, created_at FROM articles WHERE author_id = f.id ORDER BY {_NEWEST} LIMIT {end}
     ) n WHERE NOT (SELECT enough FROM walked)
   ) d ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
-SELECT (SELECT n FROM total) AS total, {_items("page")} AS items"""
+SELECT (SELECT n FROM total) AS total, {_items("page")} AS items,
+       {_VIEWER_KNOWN} AS viewer_known"""
 
 
+# A detail statement answers one row, (viewer known, the JSON or NULL when not found).
 ARTICLE_SQL = f"""
-SELECT {_ARTICLE_JSON.format(body="a.body")}::text
-FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $2"""
+SELECT {_VIEWER_KNOWN}, (SELECT {_ARTICLE_JSON.format(body="a.body")}::text
+  FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $2)"""
 
 PROFILE_SQL = f"""
-SELECT {_PROFILE_JSON}::text FROM users u WHERE u.username = $2"""
+SELECT {_VIEWER_KNOWN}, (SELECT {_PROFILE_JSON}::text FROM users u WHERE u.username = $2)"""
 
 _COMMENT_JSON = (
     """json_build_object(
@@ -297,11 +308,11 @@ _COMMENT_JSON = (
 )
 
 COMMENTS_SQL = f"""
-SELECT COALESCE((
+SELECT {_VIEWER_KNOWN}, (SELECT COALESCE((
          SELECT json_agg({_COMMENT_JSON} ORDER BY c.id)
          FROM comments c JOIN users u ON u.id = c.author_id WHERE c.article_id = a.id
        ), '[]')::text
-FROM articles a WHERE a.slug = $2"""
+  FROM articles a WHERE a.slug = $2)"""
 
 COMMENT_SQL = f"""
 SELECT {_COMMENT_JSON}::text FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $2"""
@@ -348,6 +359,14 @@ def _comment(d: dict[str, Any]) -> CommentView:
     )
 
 
+def _detail(row: Any) -> str | None:
+    """The JSON of a detail statement's row; UnknownUser when its viewer names nobody."""
+    viewer_known, found = row
+    if not viewer_known:
+        raise UnknownUser()
+    return cast(str | None, found)
+
+
 class PostgresProfileQueries:
     """ProfileQueries in one statement on the asyncpg driver."""
 
@@ -355,8 +374,8 @@ class PostgresProfileQueries:
         self._db = reader
 
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None:
-        row = await self._db.fetchrow(PROFILE_SQL, viewer_id, username)
-        return None if row is None else _profile(orjson.loads(row[0]))
+        found = _detail(await self._db.fetchrow(PROFILE_SQL, viewer_id, username))
+        return None if found is None else _profile(orjson.loads(found))
 
 
 class PostgresArticleQueries:
@@ -367,8 +386,8 @@ class PostgresArticleQueries:
         self._search_window = search_window
 
     async def article(self, slug: str, viewer_id: UserId | None) -> ArticleView | None:
-        row = await self._db.fetchrow(ARTICLE_SQL, viewer_id, slug)
-        return None if row is None else _article(orjson.loads(row[0]))
+        found = _detail(await self._db.fetchrow(ARTICLE_SQL, viewer_id, slug))
+        return None if found is None else _article(orjson.loads(found))
 
     async def articles(self, filters: ArticleFilter, viewer_id: UserId | None) -> ArticlePage:
         given = {"author": filters.author, "tag": filters.tag, "favorited_by": filters.favorited_by}
@@ -393,7 +412,11 @@ class PostgresArticleQueries:
     ) -> ArticlePage:
         row = await self._db.fetchrow(sql, viewer_id, limit, offset, *values)
         assert row is not None
-        return ArticlePage(articles=[_article(item) for item in orjson.loads(row[1])], count=row[0])
+        if not row["viewer_known"]:
+            raise UnknownUser()
+        return ArticlePage(
+            articles=[_article(item) for item in orjson.loads(row["items"])], count=row["total"]
+        )
 
 
 class PostgresCommentQueries:
@@ -403,8 +426,8 @@ class PostgresCommentQueries:
         self._db = reader
 
     async def comments(self, slug: str, viewer_id: UserId | None) -> list[CommentView] | None:
-        row = await self._db.fetchrow(COMMENTS_SQL, viewer_id, slug)
-        return None if row is None else [_comment(item) for item in orjson.loads(row[0])]
+        found = _detail(await self._db.fetchrow(COMMENTS_SQL, viewer_id, slug))
+        return None if found is None else [_comment(item) for item in orjson.loads(found)]
 
     async def comment(self, comment_id: CommentId, viewer_id: UserId | None) -> CommentView | None:
         row = await self._db.fetchrow(COMMENT_SQL, viewer_id, comment_id)
