@@ -70,7 +70,7 @@ async def _check_unique(
     """Report every taken field at once; the unique constraints still guard races."""
     taken: list[str] = []
     if username is not None:
-        owner = await users.get_by_username(username)
+        owner = await users.get_by_username_any_case(username)
         if owner is not None and owner.id != user_id:
             taken.append("username")
     if email is not None:

@@ -22,14 +22,21 @@ from domain.views import ArticleFilter, ArticlePage, ArticleView, CommentView, P
 
 
 class UserRepository(Protocol):
+    """Usernames and emails are unique by values.identity_key (without regard to ASCII case)."""
+
     async def add(self, user: NewUser) -> User:
         """Raises UsernameTaken or EmailTaken when a unique value is in use."""
 
     async def get(self, user_id: UserId) -> User | None: ...
 
-    async def get_by_email(self, email: str) -> User | None: ...
+    async def get_by_email(self, email: str) -> User | None:
+        """The user whose email is `email` but for ASCII case (values.identity_key)."""
 
-    async def get_by_username(self, username: str) -> User | None: ...
+    async def get_by_username(self, username: str) -> User | None:
+        """The user named exactly `username`, as profiles and filters name users."""
+
+    async def get_by_username_any_case(self, username: str) -> User | None:
+        """The user whose username is `username` but for ASCII case: who holds the name."""
 
     async def update(self, user: User) -> User:
         """Raises UsernameTaken or EmailTaken when a unique value is in use."""

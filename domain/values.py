@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
@@ -59,6 +60,20 @@ def _required(raw: str | None, *, max_length: int, strip: bool = True) -> str:
     if len(value) > max_length:
         raise InvalidValue(f"is too long (maximum is {max_length} characters)")
     return text(value)
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def identity_key(value: str) -> str:
+    """What usernames and emails are unique by: the value with ASCII letters lower-cased.
+
+    `A@EX.COM` is `a@ex.com` and `Jake` is `jake`, so nobody registers a look-alike of an
+    account. Only ASCII letters fold: that is what PostgreSQL's lower() does under the "C"
+    collation on every server, while a locale's case rules depend on the server's libc or
+    ICU (and a unique index built on them could change meaning with an upgrade).
+    """
+    return value.translate(_ASCII_LOWER)
 
 
 @dataclass(frozen=True, slots=True)

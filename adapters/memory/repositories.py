@@ -24,6 +24,7 @@ from domain.model import (
     User,
     UserId,
 )
+from domain.values import identity_key
 
 
 def _require_user(t: Tables, user_id: UserId) -> None:
@@ -42,12 +43,14 @@ class InMemoryUserRepository:
         self._t = tables
 
     def _check_unique(self, user: User) -> None:
+        """The unique indexes of PostgreSQL: on identity_key(username) and identity_key(email)."""
+        username, email = identity_key(user.username), identity_key(user.email)
         for other in self._t.users.values():
             if other.id == user.id:
                 continue
-            if other.username == user.username:
+            if identity_key(other.username) == username:
                 raise UsernameTaken()
-            if other.email == user.email:
+            if identity_key(other.email) == email:
                 raise EmailTaken()
 
     async def add(self, user: NewUser) -> User:
@@ -60,10 +63,15 @@ class InMemoryUserRepository:
         return self._t.users.get(user_id)
 
     async def get_by_email(self, email: str) -> User | None:
-        return next((u for u in self._t.users.values() if u.email == email), None)
+        key = identity_key(email)
+        return next((u for u in self._t.users.values() if identity_key(u.email) == key), None)
 
     async def get_by_username(self, username: str) -> User | None:
         return next((u for u in self._t.users.values() if u.username == username), None)
+
+    async def get_by_username_any_case(self, username: str) -> User | None:
+        key = identity_key(username)
+        return next((u for u in self._t.users.values() if identity_key(u.username) == key), None)
 
     async def update(self, user: User) -> User:
         self._check_unique(user)

@@ -35,7 +35,9 @@ from domain.errors import (
 
 CONSTRAINT_VIOLATIONS: dict[str, type[DomainError]] = {
     "uq_users_username": UsernameTaken,
-    "uq_users_email": EmailTaken,
+    "uq_users_username_lower": UsernameTaken,
+    "uq_users_email_lower": EmailTaken,
+    "uq_users_email": EmailTaken,  # before migration 0011
     "uq_articles_slug": SlugTaken,
     # The writer's own row is gone: only a token can name a user that does not exist.
     "fk_articles_author_id_users": UnknownUser,

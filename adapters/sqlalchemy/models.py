@@ -7,10 +7,12 @@ article_repository.py, the read models in adapters/postgres/queries.py).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Identity,
@@ -95,7 +97,8 @@ class UserRow(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    """Unique as written too: profiles, filters and follows look usernames up exactly."""
+    email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(Text)
     bio: Mapped[str | None] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(Text)
@@ -104,6 +107,17 @@ class UserRow(Base):
     """Articles written; kept by the `article_counters_refresh` trigger (migration 0008)."""
     favorites_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     """Articles favorited; kept by the `user_favorites_count_refresh` trigger."""
+
+
+def ascii_lower(column: ColumnElement[str]) -> ColumnElement[str]:
+    """lower() under the "C" collation: ASCII letters only, the same on every server
+    (domain.values.identity_key); a unique index on it is what makes identities unique."""
+    return func.lower(column.collate("C"))
+
+
+_users = cast(Table, UserRow.__table__)
+Index("uq_users_username_lower", ascii_lower(_users.c.username), unique=True)
+Index("uq_users_email_lower", ascii_lower(_users.c.email), unique=True)
 
 
 class ArticleRow(Base):

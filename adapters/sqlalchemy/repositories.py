@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Executable,
     Table,
+    Text,
     bindparam,
     delete,
     insert,
@@ -29,6 +30,7 @@ from adapters.sqlalchemy.models import (
     ArticleRow,
     CommentRow,
     UserRow,
+    ascii_lower,
     favorites,
     follows,
 )
@@ -62,8 +64,12 @@ async def execute(
 
 _USER = select(U.c.id, U.c.username, U.c.email, U.c.password_hash, U.c.bio, U.c.image)
 _USER_BY_ID = _USER.where(U.c.id == bindparam("id"))
-_USER_BY_EMAIL = _USER.where(U.c.email == bindparam("email"))
+# Served by the unique indexes on ascii_lower(email) and ascii_lower(username) (migration 0011).
+_USER_BY_EMAIL = _USER.where(ascii_lower(U.c.email) == ascii_lower(bindparam("email", type_=Text)))
 _USER_BY_USERNAME = _USER.where(U.c.username == bindparam("username"))
+_USER_BY_USERNAME_ANY_CASE = _USER.where(
+    ascii_lower(U.c.username) == ascii_lower(bindparam("username", type_=Text))
+)
 _INSERT_USER = (
     insert(U)
     .values(
@@ -125,6 +131,9 @@ class SqlAlchemyUserRepository:
 
     async def get_by_username(self, username: str) -> User | None:
         return await self._one(_USER_BY_USERNAME, {"username": username})
+
+    async def get_by_username_any_case(self, username: str) -> User | None:
+        return await self._one(_USER_BY_USERNAME_ANY_CASE, {"username": username})
 
     async def update(self, user: User) -> User:
         result = await execute(

@@ -126,7 +126,10 @@ class AdaptersAgree(RuleBasedStateMachine):
         self.story.posts.append(post)
         return post
 
-    @initialize(target=users, names=st.lists(st.sampled_from(NAMES[:-1]), min_size=2, unique=True))
+    @initialize(
+        target=users,
+        names=st.lists(st.sampled_from(NAMES[:-1]), min_size=2, unique_by=str.lower),
+    )
     def founders(self, names: list[str]) -> MultipleResults[Account]:
         accounts = [
             self._register(Registration(name, f"{name}@example.com", PASSWORD)) for name in names
