@@ -49,6 +49,7 @@ from application.comments import AddComment, DeleteComment, ListComments
 from application.profiles import FollowProfile, GetProfile
 from application.users import GetCurrentUser, LogIn, RegisterUser, UpdateUser
 from entrypoints.settings import Settings
+from entrypoints.signing_key import jwt_secret
 
 
 def _pool_options(settings: Settings) -> PoolOptions:
@@ -87,7 +88,7 @@ class Container(containers.DeclarativeContainer):
     )
     tokens = providers.Singleton(
         JwtTokenIssuer,
-        secret=providers.Callable(lambda s: s.jwt_secret.get_secret_value(), settings),
+        secret=providers.Callable(jwt_secret, settings),
         ttl=providers.Callable(lambda s: timedelta(seconds=s.jwt_ttl_seconds), settings),
         clock=clock,
     )

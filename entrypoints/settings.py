@@ -10,7 +10,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.views import SEARCH_WINDOW
 
-DEV_JWT_SECRET = "dev-secret-change-me-in-production-0123456789"
+JWT_SECRET_MIN_LENGTH = 32
+JWT_SECRET_MIN_DISTINCT = 10
+PUBLISHED_JWT_SECRETS = frozenset({"dev-secret-change-me-in-production-0123456789"})
+"""Secrets that were once in this repository (the development default until issue 13):
+anyone who read it can sign tokens with them."""
 
 
 class Settings(BaseSettings):
@@ -29,7 +33,10 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=1, le=64, description="one per core"
     )
 
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="required in production; elsewhere unset means a random one under DATA_DIR",
+    )
     jwt_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
 
     argon2_time_cost: int = Field(default=2, ge=1)
@@ -71,14 +78,26 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:
         if self.environment == "production":
-            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
-                raise ValueError(
-                    "JWT_SECRET must be set in production (not the development secret)"
-                )
-            if len(self.jwt_secret.get_secret_value()) < 32:
-                raise ValueError("JWT_SECRET must be at least 32 characters in production")
+            if self.jwt_secret is None:
+                raise ValueError("JWT_SECRET must be set in production")
+            if weakness := jwt_secret_weakness(self.jwt_secret.get_secret_value()):
+                raise ValueError(f"JWT_SECRET {weakness} in production")
             if "*" in self.cors_origins:
                 raise ValueError(
                     "CORS_ORIGINS must list the allowed origins in production, not '*'"
                 )
         return self
+
+
+def jwt_secret_weakness(secret: str) -> str | None:
+    """Why `secret` is too weak to sign production tokens, or None."""
+    if secret in PUBLISHED_JWT_SECRETS:
+        return "is a published secret (it was in this repository), refused"
+    if len(secret) < JWT_SECRET_MIN_LENGTH:
+        return f"must be at least {JWT_SECRET_MIN_LENGTH} characters"
+    if len(set(secret)) < JWT_SECRET_MIN_DISTINCT:
+        return (
+            f"must mix at least {JWT_SECRET_MIN_DISTINCT} different characters "
+            "(generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    return None

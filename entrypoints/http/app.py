@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """One app, one container: tests build as many independent apps as they like."""
     settings = settings or Settings()
     container = container or build_container(settings)
+    container.tokens()  # the signing key is read (or made) at start-up, not by a request
 
     def storage() -> StorageRuntime:
         runtime: StorageRuntime = container.storage_runtime()

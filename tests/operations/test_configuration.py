@@ -10,20 +10,29 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from entrypoints.settings import DEV_JWT_SECRET, Settings
+from entrypoints.settings import PUBLISHED_JWT_SECRETS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-STRONG_SECRET = "s" * 48
+STRONG_SECRET = "production-secret-0123456789-abcdefghijklmnop"
 
 
-def test_production_refuses_the_development_jwt_secret() -> None:
+def test_production_refuses_to_start_without_a_jwt_secret() -> None:
     with pytest.raises(ValidationError, match="JWT_SECRET must be set in production"):
         Settings(environment="production", cors_origins=["https://app.example"])
 
 
-def test_production_refuses_a_short_jwt_secret() -> None:
-    with pytest.raises(ValidationError, match="at least 32 characters"):
-        Settings(environment="production", jwt_secret="short", cors_origins=["https://a.example"])
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        ("short", "at least 32 characters"),
+        ("a" * 64, "at least 10 different characters"),
+        ("abab" * 16, "at least 10 different characters"),
+        *((published, "published secret") for published in PUBLISHED_JWT_SECRETS),
+    ],
+)
+def test_production_refuses_a_weak_jwt_secret(secret: str, reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason):
+        Settings(environment="production", jwt_secret=secret, cors_origins=["https://a.example"])
 
 
 def test_production_refuses_a_wildcard_cors_origin() -> None:
@@ -49,9 +58,9 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.db_pool_size == 3
 
 
-def test_the_development_secret_is_never_the_production_default() -> None:
-    assert Settings().jwt_secret.get_secret_value() == DEV_JWT_SECRET
-    assert DEV_JWT_SECRET not in repr(Settings())
+def test_there_is_no_default_jwt_secret_and_a_set_one_is_never_shown() -> None:
+    assert Settings().jwt_secret is None
+    assert STRONG_SECRET not in repr(Settings(jwt_secret=STRONG_SECRET))
 
 
 @pytest.mark.parametrize(
