@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.views import SEARCH_WINDOW
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
         default=30, ge=0, description="login and registration attempts per client; 0 = off"
     )
     shutdown_grace_seconds: int = Field(default=20, ge=0)
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="comma-separated addresses or networks (or *) whose X-Forwarded-For "
+        "and X-Forwarded-Proto are believed; empty: nobody's",
+    )
 
     db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
@@ -68,6 +74,18 @@ class Settings(BaseSettings):
     db_command_timeout: float = Field(default=30.0, gt=0)
     db_connect_timeout: float = Field(default=5.0, gt=0)
     db_pgbouncer: bool = False
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, raw: str) -> str:
+        for entry in filter(None, (item.strip() for item in raw.split(","))):
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry)  # an address is a network of one
+            except ValueError as error:
+                raise ValueError(f"{entry!r} is not an IP address or network") from error
+        return raw
 
     @property
     def effective_log_format(self) -> str:

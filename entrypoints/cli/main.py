@@ -76,6 +76,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             access_log=False,
             server_header=False,
             date_header=False,
+            proxy_headers=False,  # the app believes FORWARDED_ALLOW_IPS only
             log_config=None,
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )

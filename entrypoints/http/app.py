@@ -10,6 +10,7 @@ from typing import Protocol
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.errors import install_error_handlers
@@ -119,6 +120,9 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    if settings.forwarded_allow_ips.strip():
+        # Outermost: the rate limit, the logs and the metrics see the client the proxy saw.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
 
 def app_from_environment() -> FastAPI:
