@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         default=30, ge=0, description="login and registration attempts per client; 0 = off"
     )
     shutdown_grace_seconds: int = Field(default=20, ge=0)
+    request_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="a request unanswered by then gets 503 with Retry-After"
+    )
     forwarded_allow_ips: str = Field(
         default="",
         description="comma-separated addresses or networks (or *) whose X-Forwarded-For "

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from entrypoints.container import Container, build_container
+from entrypoints.http.deadline import DeadlineMiddleware
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.metrics import REFRESH_SECONDS, Metrics
 from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -111,6 +112,7 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
             bucket=TokenBucket(settings.rate_limit_per_minute, per=60.0),
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(DeadlineMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

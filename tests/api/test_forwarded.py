@@ -3,42 +3,14 @@ otherwise any client names itself anew with each request and walks past the rate
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from entrypoints.http.app import create_app
+from tests.api.conftest import Clients
 from tests.conftest import make_settings
 
 LOGIN = {"user": {"email": "nobody@example.com", "password": "wrong-password"}}
 LIMIT = 3
-
-Clients = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@pytest.fixture(params=["memory", "postgres"])
-def clients(request: pytest.FixtureRequest) -> Clients:
-    """Clients of a fresh rate-limited app on each adapter set, from a peer address."""
-    extra = {"database_url": request.getfixturevalue("postgres_url")}
-    if request.param == "memory":
-        extra = {}
-
-    @asynccontextmanager
-    async def client(
-        peer: str = "127.0.0.1", **settings: object
-    ) -> AsyncIterator[httpx.AsyncClient]:
-        app: FastAPI = create_app(
-            make_settings(storage=request.param, rate_limit_per_minute=LIMIT, **extra, **settings)
-        )
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, client=(peer, 40000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as c:
-                yield c
-
-    return client
 
 
 async def _logins(client: httpx.AsyncClient, forwarded_for: list[str]) -> list[int]:
@@ -51,7 +23,7 @@ async def _logins(client: httpx.AsyncClient, forwarded_for: list[str]) -> list[i
 async def test_by_default_forwarded_headers_are_ignored_even_from_loopback(
     clients: Clients,
 ) -> None:
-    async with clients() as client:
+    async with clients(rate_limit_per_minute=LIMIT) as client:
         statuses = await _logins(client, [f"203.0.113.{n}" for n in range(6)])
     assert statuses == [401] * LIMIT + [429] * (6 - LIMIT)
 
@@ -59,7 +31,9 @@ async def test_by_default_forwarded_headers_are_ignored_even_from_loopback(
 async def test_a_listed_proxy_is_believed_and_each_client_it_names_is_limited_alone(
     clients: Clients,
 ) -> None:
-    async with clients(forwarded_allow_ips="127.0.0.1, 10.0.0.0/8") as client:
+    async with clients(
+        rate_limit_per_minute=LIMIT, forwarded_allow_ips="127.0.0.1, 10.0.0.0/8"
+    ) as client:
         distinct = await _logins(client, [f"203.0.113.{n}" for n in range(6)])
         same = await _logins(client, ["198.51.100.7"] * (LIMIT + 1))
         chained = await _logins(client, ["198.51.100.7, 10.1.2.3"])  # through a second proxy
@@ -69,7 +43,9 @@ async def test_a_listed_proxy_is_believed_and_each_client_it_names_is_limited_al
 
 
 async def test_a_peer_that_is_not_listed_is_not_believed(clients: Clients) -> None:
-    async with clients(peer="192.0.2.50", forwarded_allow_ips="127.0.0.1") as client:
+    async with clients(
+        peer="192.0.2.50", rate_limit_per_minute=LIMIT, forwarded_allow_ips="127.0.0.1"
+    ) as client:
         statuses = await _logins(client, [f"203.0.113.{n}" for n in range(6)])
     assert statuses == [401] * LIMIT + [429] * (6 - LIMIT)
 

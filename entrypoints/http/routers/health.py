@@ -10,7 +10,10 @@ from entrypoints.http.presenters import JSON
 
 router = APIRouter(tags=["Operations"])
 
-READY_TIMEOUT_SECONDS = 2.0
+READY_BUDGET_SECONDS = 2.0
+"""/readyz answers within this, whatever the database does."""
+READY_TIMEOUT_SECONDS = 1.5
+"""How long the database has to answer SELECT 1 (the rest of the budget is ours)."""
 
 
 @router.get("/livez", summary="The process is up (does not touch the database)")
@@ -18,7 +21,10 @@ async def livez() -> Response:
     return JSON({"status": "ok"})
 
 
-@router.get("/readyz", summary="The database answers SELECT 1 within 2 seconds")
+@router.get(
+    "/readyz",
+    summary="The database answers SELECT 1 within 1.5 s (the answer comes within 2 s)",
+)
 async def readyz(request: Request) -> Response:
     probe = request.app.state.container.database_probe()
     if not await probe.ready(READY_TIMEOUT_SECONDS):

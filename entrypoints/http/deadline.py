@@ -1,0 +1,74 @@
+"""A total deadline per request: past it, a 503 with Retry-After, whatever the app is doing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.http.middleware import send_json
+
+logger = logging.getLogger("conduit.deadline")
+
+
+class DeadlineMiddleware:
+    """Every request is answered within `seconds` (body reading included).
+
+    The app runs in a task of its own, so the answer does not wait for it: when the deadline
+    passes, the client gets 503 `{"errors": {"request": [...]}}` with `Retry-After: 1` at
+    once, and the task is cancelled and left to clean up in the background (a rollback on a
+    frozen database would block for as long as the freeze). Whatever the app sends after the
+    deadline is dropped; a response that has already started is let finish. A 503 after
+    the deadline does not say whether a write took effect before it.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+        self._abandoned: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = expired = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if expired:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        try:
+            done, _ = await asyncio.wait((task,), timeout=self.seconds)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if done or started:
+            await task  # raises what the app raised, for the error handlers and the logs
+            return
+        expired = True
+        task.cancel()
+        self._abandoned.add(task)
+        task.add_done_callback(self._forget)
+        route = getattr(scope.get("route"), "path", None) or scope["path"]
+        logger.warning(
+            "request deadline of %ss passed: 503",
+            self.seconds,
+            extra={"route": route, "request_id": scope.get("state", {}).get("request_id")},
+        )
+        await send_json(
+            send,
+            503,
+            {"errors": {"request": [f"took longer than {self.seconds:g} s, try again"]}},
+            [(b"retry-after", b"1")],
+        )
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: an abandoned request's failure is no news
