@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from adapters.postgres import tuning
 
@@ -66,7 +67,24 @@ def _start(data_dir: Path) -> EmbeddedPostgres:
     server = get_server(data_dir, cleanup_mode="stop")
     socket_dir = server.get_postmaster_info().socket_dir
     logger.info("embedded PostgreSQL (pgserver) running in %s", data_dir)
-    return EmbeddedPostgres(data_dir, asyncpg_url(str(socket_dir)), server.cleanup)
+    return EmbeddedPostgres(data_dir, asyncpg_url(str(socket_dir)), lambda: _stop(server))
+
+
+def _stop(server: Any) -> None:
+    """Stop the postmaster that serves the directory now, when we hold the last handle.
+
+    pgserver stops the postmaster it saw at start. If PostgreSQL was restarted since (it
+    crashed and `make migrate` started it again, an operator restarted it), that one is
+    gone and the new one would be left running after Ctrl-C: point pgserver at whichever
+    postmaster postmaster.pid names. Its own rule stays: while another process (a `make
+    seed`, say) holds a handle on the server, the server keeps running.
+    """
+    from pgserver.utils import PostmasterInfo
+
+    current = PostmasterInfo.read_from_pgdata(server.pgdata)
+    if current is not None and current.is_running():
+        server._postmaster_info = current  # pgserver keeps no other way to be told
+    server.cleanup()
 
 
 def psql() -> str:

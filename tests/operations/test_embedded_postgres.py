@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import psutil
 import pytest
 
 from adapters.postgres import embedded
@@ -65,3 +70,48 @@ def test_without_pgserver_the_machines_postgresql_binaries_are_used(data_dir: Pa
     finally:
         server.stop()
     assert not (data_dir / "postmaster.pid").exists()
+
+
+def _postmaster_pid(data_dir: Path) -> int:
+    return int((data_dir / "postmaster.pid").read_text().split()[0])
+
+
+def _wait_gone(pid: int, seconds: float = 30) -> bool:
+    """Until the process is gone and reaped (a zombie still looks like a running postmaster)."""
+    deadline = time.monotonic() + seconds
+    while psutil.pid_exists(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+RESTART = "from pathlib import Path; from entrypoints import embedded_postgres as e; e.start(Path"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_stop_stops_a_postmaster_restarted_behind_our_back(data_dir: Path) -> None:
+    server = embedded_postgres.start(data_dir)
+    first = _postmaster_pid(data_dir)
+    try:
+        os.kill(first, signal.SIGINT)  # PostgreSQL goes away (fast shutdown)...
+        assert _wait_gone(first)
+        subprocess.run(  # ...and another process starts it again, then leaves it running
+            [sys.executable, "-c", f"{RESTART}({str(data_dir)!r}))"],
+            cwd=ROOT,
+            check=True,
+            timeout=60,
+        )
+        second = _postmaster_pid(data_dir)
+        assert second != first and psutil.pid_exists(second)
+
+        server.stop()
+
+        assert _wait_gone(second), "the restarted postmaster is still running"
+        assert not (data_dir / "postmaster.pid").exists()
+    finally:
+        if (data_dir / "postmaster.pid").exists() and psutil.pid_exists(
+            pid := _postmaster_pid(data_dir)
+        ):
+            os.kill(pid, signal.SIGINT)
+            _wait_gone(pid)
