@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         default=None, description="json in production, text elsewhere"
     )
     docs_enabled: bool = True
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="serve /metrics (and /livez, /readyz) on this port; unset: /metrics on "
+        "the API port in development only",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     search_window: int = Field(default=SEARCH_WINDOW, ge=1, le=100_000)
     embedded_pg_settings: dict[str, str] = Field(default_factory=dict)
@@ -91,10 +98,21 @@ class Settings(BaseSettings):
         return raw
 
     @property
+    def metrics_on_api_port(self) -> bool:
+        """Metrics tell an attacker what the service does: public only in development."""
+        return self.metrics_port is None and self.environment == "development"
+
+    @property
     def effective_log_format(self) -> str:
         if self.log_format is not None:
             return self.log_format
         return "json" if self.environment == "production" else "text"
+
+    @model_validator(mode="after")
+    def _two_ports(self) -> Settings:
+        if self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT")
+        return self
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:

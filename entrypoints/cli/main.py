@@ -47,7 +47,7 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> None:
-    import uvicorn
+    from entrypoints.http import server
 
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal; exiting
     # through SystemExit lets the embedded database stop cleanly too.
@@ -65,21 +65,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
             # Workers share their metrics through files here; a fresh directory per run.
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-metrics-"))
             os.environ[MULTIPROCESS_DIR] = directory
-        uvicorn.run(
-            "entrypoints.http.app:app_from_environment",
-            factory=True,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            workers=workers,
-            loop="uvloop",
-            http="httptools",
-            access_log=False,
-            server_header=False,
-            date_header=False,
-            proxy_headers=False,  # the app believes FORWARDED_ALLOW_IPS only
-            log_config=None,
-            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
-        )
+        server.serve(settings, args.host or settings.host, args.port or settings.port, workers)
 
 
 def db(settings: Settings, args: argparse.Namespace) -> None:

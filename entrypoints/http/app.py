@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from entrypoints.container import Container, build_container
 from entrypoints.http.deadline import DeadlineMiddleware
 from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.exposure import OperationsPortMiddleware
 from entrypoints.http.metrics import REFRESH_SECONDS, Metrics
 from entrypoints.http.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from entrypoints.http.openapi import document_every_answer
@@ -120,6 +121,11 @@ def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
         expose_headers=["X-Request-ID"],
         max_age=600,
+    )
+    app.add_middleware(
+        OperationsPortMiddleware,
+        operations_port=settings.metrics_port,
+        metrics_public=settings.metrics_on_api_port,
     )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     if settings.forwarded_allow_ips.strip():

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from entrypoints.http.app import create_app
+from tests.api.conftest import Clients
 from tests.api.support import PASSWORD, Conduit, auth
 from tests.support import make_settings
 
@@ -50,13 +51,12 @@ async def test_every_response_has_security_headers_and_no_server_banner(
         assert "server" not in response.headers
 
 
-async def test_metrics_count_requests_by_route_template(
-    client: httpx.AsyncClient, api: Conduit
-) -> None:
-    token = await api.token("jake")
-    await client.get("/profiles/jake", headers=auth(token))
-    await client.get("/profiles/nobody")
-    response = await client.get("http://conduit.test/metrics")
+async def test_metrics_count_requests_by_route_template(clients: Clients) -> None:
+    async with clients(environment="development") as client:  # public only in development
+        token = await Conduit(client).token("jake")
+        await client.get("/profiles/jake", headers=auth(token))
+        await client.get("/profiles/nobody")
+        response = await client.get("http://conduit.test/metrics")
     assert response.status_code == 200
     text = response.text
     assert 'route="/api/profiles/{username}",status="200"' in text
