@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         "the API port in development only",
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    max_header_bytes: int = Field(
+        default=16_384, ge=1_024, description="request line and headers; larger get 431"
+    )
     search_window: int = Field(default=SEARCH_WINDOW, ge=1, le=100_000)
     embedded_pg_settings: dict[str, str] = Field(default_factory=dict)
     """postgresql.conf values for the embedded server, over those sized from memory."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import select
+import socket
+
 import httpx
 
 from tests.operations.served import free_port, served
@@ -52,3 +55,56 @@ def test_production_serves_metrics_on_the_metrics_port_only_summing_every_worker
     )
     assert api_there.status_code == 404
     assert ready.status_code == 200
+
+
+def _exchange(base: str, *parts: bytes) -> bytes:
+    """Send `parts` one by one on a fresh connection, stopping early once the server
+    answers (it refuses a head before it is all sent); what came back before it closed."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        for part in parts:
+            conn.sendall(part)
+            if select.select([conn], [], [], 0.05)[0]:
+                break
+        received = b""
+        while chunk := conn.recv(65_536):
+            received += chunk
+    return received
+
+
+def _head(extra: str) -> bytes:
+    return f"GET /livez HTTP/1.1\r\nHost: t\r\n{extra}Connection: close\r\n\r\n".encode()
+
+
+def test_request_heads_over_the_limit_are_431_and_normal_ones_pass() -> None:
+    with served(MAX_HEADER_BYTES="8192") as base:
+        streamed = _exchange(
+            base,
+            b"GET /livez HTTP/1.1\r\nHost: t\r\nX-Big: ",
+            *([b"a" * 65_536] * 16),  # a 1 MB header, arriving over many reads
+            b"\r\n\r\n",
+        )
+        at_once = _exchange(base, _head(f"X-Big: {'a' * 9_000}\r\n"))
+        many = _exchange(base, _head("".join(f"X-H{n}: {'v' * 100}\r\n" for n in range(100))))
+        long_url = _exchange(base, f"GET /livez?{'q' * 9_000} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+        fine = _exchange(base, _head(f"X-Fine: {'a' * 7_000}\r\n"))
+        body = b'{"user": {"email": "a@b.io", "password": "' + b"p" * 500_000 + b'"}}'
+        big_body = _exchange(
+            base,
+            b"POST /api/users/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body,
+        )
+
+        keep_alive = (
+            b"POST /api/users/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        after_a_body = _exchange(base, keep_alive + _head(f"X-Fine: {'a' * 7_000}\r\n"))
+
+    for refused in (streamed, at_once, many, long_url):
+        assert refused.startswith(b"HTTP/1.1 431 "), refused[:100]
+        assert refused.endswith(b'{"errors":{"headers":["are too large (maximum is 8192 bytes)"]}}')
+    assert fine.startswith(b"HTTP/1.1 200 "), fine[:100]
+    assert big_body.startswith(b"HTTP/1.1 401 "), big_body[:100]
+    assert after_a_body.startswith(b"HTTP/1.1 401 ")
+    assert after_a_body.count(b"HTTP/1.1 200 ") == 1, after_a_body[-300:]
