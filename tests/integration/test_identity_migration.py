@@ -112,7 +112,7 @@ async def test_identity_key_is_what_the_unique_indexes_compare(engine: AsyncEngi
             text('SELECT v, lower(v COLLATE "C") FROM unnest(CAST(:values AS text[])) AS v'),
             {"values": values},
         )
-        pairs: dict[str, str] = dict(folded.tuples().all())
+        pairs = {value: lowered for value, lowered in folded}
     assert pairs == {value: identity_key(value) for value in values}
 
 
