@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,7 +53,10 @@ class DeadlineMiddleware:
         try:
             await gate
         except asyncio.CancelledError:
+            # The request itself is cancelled (the client left, the server stops): its work
+            # is cancelled too, and the request ends when that work has cleaned up.
             task.cancel()
+            await _settled(task)
             raise
         finally:
             timer.cancel()
@@ -80,6 +84,13 @@ class DeadlineMiddleware:
         self._abandoned.discard(task)
         if not task.cancelled():
             task.exception()  # retrieved: an abandoned request's failure is no news
+
+
+async def _settled(task: asyncio.Future[None]) -> None:
+    """Wait until `task` is done, through any further cancellation of the waiter."""
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.shield(task)
 
 
 def _open(gate: asyncio.Future[None]) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -12,11 +12,8 @@ from dependency_injector import providers
 from fastapi import FastAPI
 
 from entrypoints.http.app import create_app
-from tests.conftest import make_settings
-
-Clients = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-"""`clients(peer="127.0.0.1", overrides={}, **settings)`: a client of a fresh app with those
-settings, calling from `peer`, its container's providers overridden by name."""
+from tests.api.support import Clients
+from tests.support import make_settings
 
 
 @pytest.fixture(params=["memory", "postgres"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
@@ -11,6 +13,10 @@ import httpx
 _counter = itertools.count(1)
 
 PASSWORD = "password123"
+
+Clients = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+"""`clients(peer="127.0.0.1", overrides={}, **settings)`: a client of a fresh app with those
+settings, calling from `peer`, its container's providers overridden by name."""
 
 
 def auth(token: str) -> dict[str, str]:

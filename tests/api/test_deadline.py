@@ -7,7 +7,7 @@ import time
 
 from dependency_injector import providers
 
-from tests.api.conftest import Clients
+from tests.api.support import Clients
 
 DEADLINE = 0.5
 

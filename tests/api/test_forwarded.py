@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.api.conftest import Clients
-from tests.conftest import make_settings
+from tests.api.support import Clients
+from tests.support import make_settings
 
 LOGIN = {"user": {"email": "nobody@example.com", "password": "wrong-password"}}
 LIMIT = 3

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import Clients
-from tests.conftest import make_settings
+from tests.api.support import Clients
+from tests.support import make_settings
 
 API = "http://conduit.test:8000"
 OPERATIONS = "http://conduit.test:9100"

@@ -10,8 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from entrypoints.http.app import create_app
-from tests.api.conftest import Clients
-from tests.api.support import PASSWORD, Conduit, auth
+from tests.api.support import PASSWORD, Clients, Conduit, auth
 from tests.support import make_settings
 
 

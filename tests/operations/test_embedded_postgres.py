@@ -86,12 +86,12 @@ def _wait_gone(pid: int, seconds: float = 30) -> bool:
     return True
 
 
-RESTART = "from pathlib import Path; from entrypoints import embedded_postgres as e; e.start(Path"
+RESTART = "from pathlib import Path; from adapters.postgres import embedded as e; e.start(Path"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_stop_stops_a_postmaster_restarted_behind_our_back(data_dir: Path) -> None:
-    server = embedded_postgres.start(data_dir)
+    server = embedded.start(data_dir)
     first = _postmaster_pid(data_dir)
     try:
         os.kill(first, signal.SIGINT)  # PostgreSQL goes away (fast shutdown)...

@@ -16,11 +16,11 @@ import psutil
 import pytest
 from fastapi import FastAPI
 
-from entrypoints import embedded_postgres, migrations
-from entrypoints.embedded_postgres import EmbeddedPostgres
+from adapters.postgres import embedded, schema
+from adapters.postgres.embedded import EmbeddedPostgres
 from entrypoints.http.app import create_app
 from entrypoints.http.routers.health import READY_BUDGET_SECONDS
-from tests.conftest import make_settings
+from tests.support import make_settings
 
 DEADLINE = 1.0
 USER = {"user": {"username": "jake", "email": "jake@example.com", "password": "secret-pw-1"}}
@@ -29,9 +29,9 @@ USER = {"user": {"username": "jake", "email": "jake@example.com", "password": "s
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
     """A PostgreSQL of this test's own, so freezing it harms no other test."""
-    server = embedded_postgres.start(tmp_path / "pg")
+    server = embedded.start(tmp_path / "pg")
     try:
-        migrations.upgrade(server.url)
+        schema.upgrade(server.url)
         yield server
     finally:
         server.stop()
