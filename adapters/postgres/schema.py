@@ -10,8 +10,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import pool, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import text
+
+from adapters.sqlalchemy.engine import side_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"
@@ -93,7 +94,7 @@ _PUBLIC_SCHEMA_OWNER = text(
 
 
 async def _recreate_public_schema(database_url: str) -> None:
-    engine = create_async_engine(database_url, poolclass=pool.NullPool)
+    engine = side_engine(database_url)
     try:
         async with engine.begin() as conn:
             owner = (await conn.execute(_PUBLIC_SCHEMA_OWNER)).scalar_one()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import pool, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 DEFAULT_BATCH_SIZE = 1000
 LOCK_TIMEOUT = "5s"
@@ -74,8 +74,3 @@ async def backfill(
         after, updated, batches = max(done), updated + len(done), batches + 1
         if on_batch is not None:
             on_batch(len(done))
-
-
-def engine_for(database_url: str) -> AsyncEngine:
-    """A small engine of its own: the backfill runs beside the service, not inside it."""
-    return create_async_engine(database_url, poolclass=pool.NullPool)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from adapters.sqlalchemy.errors import passing_failure
 
@@ -33,6 +33,12 @@ class PoolOptions:
     command_timeout: float = 30.0
     connect_timeout: float = 5.0
     pgbouncer: bool = False
+
+
+def side_engine(database_url: str) -> AsyncEngine:
+    """One connection at a time, closed after use: for commands that run beside the service
+    (backfills, checks, seeding), never holding a pool of their own."""
+    return create_async_engine(database_url, poolclass=NullPool)
 
 
 def create_engine(

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from adapters.postgres import embedded, schema, search_backfill, tuning
+from adapters.sqlalchemy.engine import side_engine
 from entrypoints.cli import scale
 from entrypoints.cli.progress import ProgressBar
 from entrypoints.cli.seed import seed as write_demo_data
@@ -110,7 +111,7 @@ def db(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _backfill_search(url: str, batch_size: int) -> None:
-    engine = search_backfill.engine_for(url)
+    engine = side_engine(url)
     try:
         try:
             pending = await search_backfill.pending(engine)

@@ -6,19 +6,12 @@ import argparse
 import time
 from dataclasses import fields
 
-from sqlalchemy import pool
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
 from adapters.postgres import counters
 from adapters.postgres.bulk_seed import BulkOptions, BulkSeedRefused, bulk_seed
+from adapters.sqlalchemy.engine import side_engine
 from entrypoints.cli.progress import ProgressBar
 from entrypoints.cli.seed import PASSWORD, seeding_container
 from entrypoints.settings import Settings
-
-
-def engine_for(url: str) -> AsyncEngine:
-    """One connection at a time, closed after use: these commands run beside the service."""
-    return create_async_engine(url, poolclass=pool.NullPool)
 
 
 def add_bulk_options(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +31,7 @@ async def seed_bulk(settings: Settings, url: str, options: BulkOptions) -> None:
     """Fill an empty database at `url`; every user's password is the seed's."""
     container = seeding_container(settings.model_copy(update={"database_url": url}))
     password_hash = await container.hasher().hash(PASSWORD)
-    engine = engine_for(url)
+    engine = side_engine(url)
     bars: dict[str, ProgressBar] = {}
 
     def progress(step: str, done: int, total: int) -> None:
@@ -62,7 +55,7 @@ async def seed_bulk(settings: Settings, url: str, options: BulkOptions) -> None:
 
 
 async def backfill_counters(url: str, batch_size: int) -> None:
-    engine = engine_for(url)
+    engine = side_engine(url)
     bars: dict[str, ProgressBar] = {}
     try:
         batches = await counters.backfill(
@@ -78,7 +71,7 @@ async def backfill_counters(url: str, batch_size: int) -> None:
 
 
 async def check_counters(url: str) -> None:
-    engine = engine_for(url)
+    engine = side_engine(url)
     try:
         wrong = await counters.mismatches(engine)
     finally:

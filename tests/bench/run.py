@@ -1,7 +1,9 @@
 """`make bench`: load-test the service the way `make run` serves it, with wrk.
 
-Seeds 50 users (each following 10), 500 articles (2-4 tags of 20, 1-2 KB bodies), 10
-comments and about 3 favorites per article, then runs each scenario for --duration
+`--scale 500` (the default) seeds 50 users (each following 10), 500 articles (2-4 tags of
+20, 1-2 KB bodies), 10 comments and about 3 favorites per article; `--scale 1m` serves the
+bulk-seeded database kept under .data/bench-1000000 (built once by seed-bulk); `--scale
+compare` serves both and runs each scenario on each in turn. Each scenario runs for --duration
 seconds after a --warmup, with --connections connections, and reports requests/s,
 latency percentiles, non-2xx responses, SQL statements per request, CPU seconds of the
 service, PostgreSQL and wrk, and peak RSS per worker (statements come from /metrics,
@@ -30,9 +32,9 @@ from pathlib import Path
 
 import httpx
 import psutil
-from sqlalchemy import pool, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import text
 
+from adapters.sqlalchemy.engine import side_engine
 from domain.views import MAX_OFFSET
 from tests.bench.scenarios import SCENARIOS, BenchData, script
 
@@ -306,7 +308,7 @@ def _bulk_data_dir(size: Size) -> Path:
 async def _forget_bench_writes(url: str) -> None:
     """The kept database back to what seed-bulk wrote: an earlier write_mix's articles go
     (the counters' triggers count the deletion), so every run measures the same data."""
-    engine = create_async_engine(url, poolclass=pool.NullPool)
+    engine = side_engine(url)
     try:
         async with engine.begin() as conn:
             await conn.execute(text("DELETE FROM articles WHERE title LIKE 'Bench article %'"))
