@@ -23,6 +23,13 @@ from adapters.postgres.queries import (
     PostgresCommentQueries,
     PostgresProfileQueries,
 )
+from adapters.postgres.read_routing import (
+    ReplicatedStorageRuntime,
+    ReplicationMonitor,
+    RoutedReader,
+    replicas_from_urls,
+)
+from adapters.postgres.write_positions import ActorScope, WritePositions
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
 from adapters.sqlalchemy.engine import (
@@ -109,15 +116,57 @@ class Container(containers.DeclarativeContainer):
     )
     store = providers.Singleton(InMemoryStore)
 
+    # With DATABASE_REPLICA_URLS the read models read through `query_reader`; the unit of
+    # work stays on the primary and records each writer's position (read_routing.py).
+    actor_scope = providers.Singleton(ActorScope)
+    reads = providers.Callable(
+        lambda s: "replicas" if s.database_replica_urls else "primary", settings
+    )
+    write_positions = providers.Singleton(WritePositions, reader, actor_scope)
+    replicas = providers.Singleton(
+        replicas_from_urls,
+        urls=settings.provided.database_replica_urls,
+        pool=providers.Callable(_pool_options, settings),
+        counter=statement_counter,
+    )
+    replication_monitor = providers.Singleton(
+        ReplicationMonitor,
+        engine,
+        replicas,
+        write_positions,
+        max_lag=settings.provided.replica_max_lag,
+        interval=settings.provided.replica_check_interval,
+    )
+    query_reader = providers.Selector(
+        reads,
+        primary=reader,
+        replicas=providers.Singleton(RoutedReader, reader, replication_monitor, write_positions),
+    )
+    primary_runtime = providers.Singleton(SqlAlchemyStorageRuntime, engine, statement_counter)
+
     storage = providers.Callable(lambda s: s.storage, settings)
     uow = providers.Selector(
         storage,
-        postgres=providers.Factory(SqlAlchemyUnitOfWork, session_factory),
+        postgres=providers.Factory(
+            SqlAlchemyUnitOfWork,
+            session_factory,
+            after_commit=providers.Selector(
+                reads,
+                primary=providers.Object(None),
+                replicas=write_positions.provided.record,
+            ),
+        ),
         memory=providers.Factory(InMemoryUnitOfWork, store),
     )
     storage_runtime = providers.Selector(
         storage,
-        postgres=providers.Singleton(SqlAlchemyStorageRuntime, engine, statement_counter),
+        postgres=providers.Selector(
+            reads,
+            primary=primary_runtime,
+            replicas=providers.Singleton(
+                ReplicatedStorageRuntime, primary_runtime, replication_monitor
+            ),
+        ),
         memory=providers.Singleton(InMemoryStorageRuntime),
     )
     database_probe = providers.Selector(
@@ -127,13 +176,13 @@ class Container(containers.DeclarativeContainer):
     )
     profile_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(PostgresProfileQueries, reader),
+        postgres=providers.Singleton(PostgresProfileQueries, query_reader),
         memory=providers.Singleton(InMemoryProfileQueries, store),
     )
     article_queries = providers.Selector(
         storage,
         postgres=providers.Singleton(
-            PostgresArticleQueries, reader, search_window=settings.provided.search_window
+            PostgresArticleQueries, query_reader, search_window=settings.provided.search_window
         ),
         memory=providers.Singleton(
             InMemoryArticleQueries, store, search_window=settings.provided.search_window
@@ -141,7 +190,7 @@ class Container(containers.DeclarativeContainer):
     )
     comment_queries = providers.Selector(
         storage,
-        postgres=providers.Singleton(PostgresCommentQueries, reader),
+        postgres=providers.Singleton(PostgresCommentQueries, query_reader),
         memory=providers.Singleton(InMemoryCommentQueries, store),
     )
 

@@ -27,6 +27,17 @@ class Settings(BaseSettings):
         default=None,
         description="postgresql+asyncpg://...; unset means the embedded PostgreSQL under .data/",
     )
+    database_replica_urls: list[str] = Field(
+        default_factory=list,
+        description="JSON list of postgresql+asyncpg:// URLs of streaming replicas the reads "
+        "may use; empty: every read on DATABASE_URL",
+    )
+    replica_max_lag: float = Field(
+        default=5.0, gt=0, description="seconds; a replica further behind is out of rotation"
+    )
+    replica_check_interval: float = Field(
+        default=0.2, gt=0, le=10, description="seconds between two checks of every database"
+    )
     data_dir: str = ".data"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -88,6 +99,19 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(default=5.0, gt=0)
     db_pgbouncer: bool = False
 
+    @field_validator("database_url")
+    @classmethod
+    def _hosts_in_query(cls, url: str | None) -> str | None:
+        return None if url is None else multi_host_url(url)
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _replica_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith("postgresql"):
+                raise ValueError(f"{url!r} is not a postgresql+asyncpg:// URL")
+        return [multi_host_url(url) for url in urls]
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _addresses(cls, raw: str) -> str:
@@ -129,6 +153,20 @@ class Settings(BaseSettings):
                     "CORS_ORIGINS must list the allowed origins in production, not '*'"
                 )
         return self
+
+
+def multi_host_url(url: str) -> str:
+    """libpq's `user@host1:5432,host2:5432/db` as SQLAlchemy's asyncpg dialect takes several
+    hosts: `user@/db?host=host1:5432&host=host2:5432` (any other URL unchanged)."""
+    scheme, sep, rest = url.partition("://")
+    netloc, _, tail = rest.partition("/")
+    credentials, at, hosts = netloc.rpartition("@")
+    if not sep or "," not in hosts:
+        return url
+    database, question, query = tail.partition("?")
+    pairs = "&".join(f"host={host}" for host in hosts.split(","))
+    joined = f"{pairs}&{query}" if question and query else pairs
+    return f"{scheme}://{credentials}{at}/{database}?{joined}"
 
 
 def jwt_secret_weakness(secret: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from domain.model import Article, ArticleId, Comment, CommentId, User, UserId
 
@@ -50,7 +51,13 @@ class InMemoryStore:
 class InMemoryStorageRuntime:
     """Nothing to start or stop, no pool, no statements: the store lives in the process."""
 
+    async def start(self) -> None:
+        return None
+
     async def stop(self) -> None:
+        return None
+
+    def databases(self) -> list[dict[str, Any]] | None:
         return None
 
     def pool_stats(self) -> tuple[int, int] | None:

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
+import asyncpg
 import orjson
 
-from adapters.sqlalchemy.engine import DriverReader
 from domain.errors import UnknownUser
 from domain.model import CommentId, UserId
 from domain.views import (
@@ -38,6 +38,14 @@ from domain.views import (
     Page,
     ProfileView,
 )
+
+
+class RowReader(Protocol):
+    """Runs one statement and returns its one row: `DriverReader` on one database, or
+    `RoutedReader` (read_routing.py) across the primary and its replicas."""
+
+    async def fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None: ...
+
 
 _PROFILE_JSON = """json_build_object(
     'username', u.username, 'bio', u.bio, 'image', u.image,
@@ -298,11 +306,12 @@ SELECT (SELECT n FROM total) AS total, {_items("page")} AS items,
 
 # A detail statement answers one row, (viewer known, the JSON or NULL when not found).
 ARTICLE_SQL = f"""
-SELECT {_VIEWER_KNOWN}, (SELECT {_ARTICLE_JSON.format(body="a.body")}::text
+SELECT {_VIEWER_KNOWN} AS viewer_known, (SELECT {_ARTICLE_JSON.format(body="a.body")}::text
   FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $2)"""
 
 PROFILE_SQL = f"""
-SELECT {_VIEWER_KNOWN}, (SELECT {_PROFILE_JSON}::text FROM users u WHERE u.username = $2)"""
+SELECT {_VIEWER_KNOWN} AS viewer_known,
+       (SELECT {_PROFILE_JSON}::text FROM users u WHERE u.username = $2)"""
 
 _COMMENT_JSON = (
     """json_build_object(
@@ -312,7 +321,7 @@ _COMMENT_JSON = (
 )
 
 COMMENTS_SQL = f"""
-SELECT {_VIEWER_KNOWN}, (SELECT COALESCE((
+SELECT {_VIEWER_KNOWN} AS viewer_known, (SELECT COALESCE((
          SELECT json_agg({_COMMENT_JSON} ORDER BY c.id)
          FROM comments c JOIN users u ON u.id = c.author_id WHERE c.article_id = a.id
        ), '[]')::text
@@ -374,7 +383,7 @@ def _detail(row: Any) -> str | None:
 class PostgresProfileQueries:
     """ProfileQueries in one statement on the asyncpg driver."""
 
-    def __init__(self, reader: DriverReader) -> None:
+    def __init__(self, reader: RowReader) -> None:
         self._db = reader
 
     async def profile(self, username: str, viewer_id: UserId | None) -> ProfileView | None:
@@ -385,7 +394,7 @@ class PostgresProfileQueries:
 class PostgresArticleQueries:
     """ArticleQueries in one statement per answer on the asyncpg driver."""
 
-    def __init__(self, reader: DriverReader, search_window: int = SEARCH_WINDOW) -> None:
+    def __init__(self, reader: RowReader, search_window: int = SEARCH_WINDOW) -> None:
         self._db = reader
         self._search_window = search_window
 
@@ -426,7 +435,7 @@ class PostgresArticleQueries:
 class PostgresCommentQueries:
     """CommentQueries in one statement per answer on the asyncpg driver."""
 
-    def __init__(self, reader: DriverReader) -> None:
+    def __init__(self, reader: RowReader) -> None:
         self._db = reader
 
     async def comments(self, slug: str, viewer_id: UserId | None) -> list[CommentView] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -106,9 +107,16 @@ class SqlAlchemyStorageRuntime:
         self._engine = engine
         self._counter = counter
 
+    async def start(self) -> None:
+        """Nothing runs beside the pool on one database."""
+
     async def stop(self) -> None:
         """Close every pooled connection."""
         await self._engine.dispose()
+
+    def databases(self) -> list[dict[str, Any]] | None:
+        """Each database's role, lag and health: only with replicas (read_routing.py)."""
+        return None
 
     def pool_stats(self) -> tuple[int, int] | None:
         """(checked out, idle) connections."""
@@ -155,25 +163,47 @@ class DriverReader:
     async def fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
         self._counter.count += 1
         try:
-            return await self._fetchrow(sql, *args)
+            return await self._run(sql, args, fetch=True)
         except Exception as error:
             failure = passing_failure(error)
             if failure is None:
                 raise
             raise failure from error
 
-    async def _fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
+    async def execute(self, sql: str, *args: object) -> None:
+        """One statement in a transaction of its own (autocommit), for bookkeeping writes."""
+        self._counter.count += 1
+        try:
+            await self._run(sql, args, fetch=False)
+        except Exception as error:
+            failure = passing_failure(error)
+            if failure is None:
+                raise
+            raise failure from error
+
+    async def _run(
+        self, sql: str, args: tuple[object, ...], *, fetch: bool
+    ) -> asyncpg.Record | None:
         async with self._engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: asyncpg.Connection = raw.driver_connection
             try:
                 if self._in_transaction:
-                    async with driver.transaction(readonly=True):
-                        return await driver.fetchrow(sql, *args)
-                return await driver.fetchrow(sql, *args)
+                    async with driver.transaction(readonly=fetch):
+                        return await _call(driver, sql, args, fetch=fetch)
+                return await _call(driver, sql, args, fetch=fetch)
             except _CONNECTION_LOST:
                 await conn.invalidate()
                 raise
             except asyncio.CancelledError:
                 await asyncio.shield(conn.invalidate())
                 raise
+
+
+async def _call(
+    driver: asyncpg.Connection, sql: str, args: tuple[object, ...], *, fetch: bool
+) -> asyncpg.Record | None:
+    if fetch:
+        return await driver.fetchrow(sql, *args)
+    await driver.execute(sql, *args)
+    return None

@@ -167,3 +167,15 @@ class CommentRow(Base):
     author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WritePositionRow(Base):
+    """The WAL position after each user's last write (UNLOGGED, migration 0013): written
+    and read by adapters/postgres/write_positions.py on the primary only."""
+
+    __tablename__ = "write_positions"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    lsn: Mapped[int] = mapped_column(BigInteger)
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

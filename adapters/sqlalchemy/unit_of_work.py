@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Self
 
@@ -53,10 +53,19 @@ class SqlAlchemyUnitOfWork:
     """Raises TransientStorageError when PostgreSQL aborted the transaction as a
     serialization failure or a deadlock, and StorageUnavailable when the database cannot
     be reached or answer in time, in the block or at commit (the driver's error is the
-    cause). Any other error passes through as it is."""
+    cause). Any other error passes through as it is.
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    `after_commit` runs once the commit succeeded (with replicas: recording the writer's WAL
+    position for read-your-writes); its failure is reported the same way, the commit stays.
+    """
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        after_commit: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._after_commit = after_commit
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -96,6 +105,8 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("commit outside the unit of work")
         try:
             await self._session.commit()
+            if self._after_commit is not None:
+                await self._after_commit()
         except Exception as error:
             failure = passing_failure(error)
             if failure is None:

@@ -6,7 +6,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -41,11 +41,15 @@ class StorageRuntime(Protocol):
     """What the app starts, stops and reports of its storage (the container's
     `storage_runtime`: the engine and its pool, or nothing at all for the memory store)."""
 
+    async def start(self) -> None: ...
+
     async def stop(self) -> None: ...
 
     def pool_stats(self) -> tuple[int, int] | None: ...
 
     def statements(self) -> int | None: ...
+
+    def databases(self) -> list[dict[str, Any]] | None: ...
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -60,7 +64,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        storage()  # creates the engine at start-up, so that no request pays for it
+        # Creates the engine at start-up, so that no request pays for it, and starts what
+        # watches the replicas.
+        await storage().start()
         refresher = None
         if metrics.multiprocess:
             # A scrape reaches one worker: the others publish their database figures.
@@ -82,7 +88,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         redoc_url=None,
     )
     metrics = Metrics(
-        pool_stats=lambda: storage().pool_stats(), statements=lambda: storage().statements()
+        pool_stats=lambda: storage().pool_stats(),
+        statements=lambda: storage().statements(),
+        databases=lambda: storage().databases(),
     )
     app.state.container = container
     app.state.settings = settings

@@ -47,9 +47,12 @@ def _token(header: str) -> str:
 async def optional_viewer(
     request: Request, authorization: Annotated[str | None, Security(_authorization)]
 ) -> UserId | None:
-    if not authorization:
-        return None
-    return container_of(request).tokens().verify(_token(authorization))
+    container = container_of(request)
+    viewer_id = container.tokens().verify(_token(authorization)) if authorization else None
+    # Whose request this is, for the storage: with replicas, that user's reads wait for
+    # their own writes (read-your-writes). Use cases never see it.
+    container.actor_scope().bind(viewer_id)
+    return viewer_id
 
 
 async def required_viewer(

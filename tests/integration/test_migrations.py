@@ -21,8 +21,9 @@ APP_TABLES = {
     "favorites",
     "comments",
 }
-"""The tables that hold data; `article_totals` (migration 0008) holds the counter shards."""
-SCHEMA_TABLES = APP_TABLES | {"article_totals"}
+"""The tables that hold data; `article_totals` (migration 0008) holds the counter shards,
+`write_positions` (0013) each writer's WAL position for read-your-writes."""
+SCHEMA_TABLES = APP_TABLES | {"article_totals", "write_positions"}
 
 
 async def tables(url: str) -> set[str]:
