@@ -330,22 +330,26 @@ class LocalCluster:
         ]
 
     def _run(self, prefix: list[str], *args: str | Path) -> str:
+        """Run a program to its end; its standard output (notices and progress, on standard
+        error, only show in the error it raises)."""
         command = [*prefix, *map(str, args)]
-        # A file, not a pipe: `pg_ctl start` leaves the postmaster holding its output open.
-        with tempfile.TemporaryFile("w+") as output:
+        # Files, not pipes: `pg_ctl start` leaves the postmaster holding its output open.
+        with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as errors:
             finished = subprocess.run(  # noqa: S603 - fixed programs, our own arguments
                 command,
                 stdin=subprocess.DEVNULL,
                 stdout=output,
-                stderr=subprocess.STDOUT,
+                stderr=errors,
                 env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
                 text=True,
                 check=False,
             )
             output.seek(0)
-            text = output.read()
+            errors.seek(0)
+            text, error_text = output.read(), errors.read()
         if finished.returncode != 0:
-            raise ClusterError(f"{Path(command[len(prefix)]).name} failed:\n{text}")
+            program = Path(command[len(prefix)]).name
+            raise ClusterError(f"{program} failed:\n{text}{error_text}")
         return text
 
 
