@@ -101,8 +101,7 @@ class LocalCluster:
         checkpoint and restart level with it."""
         primary = self.primary_name()
         for name in sorted(NAMES, key=lambda name: name != primary):
-            if self.running(name):
-                self.stop(name)
+            self.stop(name)
 
     # --- one server -------------------------------------------------------------------
 
@@ -110,11 +109,17 @@ class LocalCluster:
         return files.postmaster_alive(self.data_dir(name))
 
     def start(self, name: str) -> None:
-        """Start `name`; returns once it accepts connections (read-only ones for a standby)."""
+        """Start `name` unless it runs; returns once it accepts connections (read-only ones
+        for a standby)."""
+        if self.running(name):
+            return
         log = files.log_file(self.root, name, self._owner)
         self._pg_ctl(name, "-l", str(log), "-t", str(int(WAIT_SECONDS)), "start")
 
     def stop(self, name: str, *, immediate: bool = False) -> None:
+        """Stop `name` if it runs: `immediate` is a crash (no shutdown checkpoint)."""
+        if not self.running(name):
+            return
         self._pg_ctl(name, "-m", "immediate" if immediate else "fast", "stop")
 
     def role(self, name: str) -> Role:
@@ -152,8 +157,7 @@ class LocalCluster:
     def rejoin(self, name: str, primary: str) -> None:
         """Turn former primary `name` into a replica of `primary`: pg_rewind drops what it
         wrote after the two diverged (nothing acknowledged, with a synchronous standby)."""
-        if self.running(name):
-            self.stop(name)
+        self.stop(name)
         self._rewind(name, primary)
         self._point_at(name, primary)
         self._wait_streaming(primary, [name])
