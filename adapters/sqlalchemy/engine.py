@@ -139,7 +139,15 @@ def count_statements(engine: AsyncEngine, counter: StatementCounter) -> None:
     event.listen(engine.sync_engine, "before_cursor_execute", increment)
 
 
-_CONNECTION_LOST = (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError)
+_CONNECTION_LOST = (
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    OSError,
+    # The server shutting down (57P01 and kin): the connection is going away.
+    asyncpg.exceptions.OperatorInterventionError,
+    # The protocol lost its place (seen when a replica stopped mid-query): never reuse it.
+    asyncpg.exceptions.InternalClientError,
+)
 
 
 class DriverReader:

@@ -8,6 +8,7 @@ import asyncio
 from asyncpg.exceptions import (
     CannotConnectNowError,
     ConnectionDoesNotExistError,
+    InternalClientError,
     OperatorInterventionError,
     PostgresConnectionError,
     QueryCanceledError,
@@ -80,6 +81,9 @@ _UNAVAILABLE_CAUSES = (
     QueryCanceledError,
     OperatorInterventionError,
     DriverInterfaceError,
+    # Client-side: a connection whose protocol state broke, or no host of a multi-host URL
+    # is the writable primary (TargetServerAttributeNotMatched, during a failover).
+    InternalClientError,
 )
 
 

@@ -10,66 +10,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
-import shutil
-import socket
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from adapters.postgres.cluster import ClusterUnavailable, LocalCluster, find_bin_dir
+from adapters.postgres.cluster import LocalCluster
 from entrypoints.cli import cluster as cluster_cli
+from tests.integration.cluster_support import CLUSTER_MISSING, local_cluster
 from tests.support import make_settings
 
-
-def _binaries_missing() -> str | None:
-    try:
-        find_bin_dir()
-    except ClusterUnavailable as error:
-        return str(error)
-    return None
-
-
-MISSING = _binaries_missing()
-pytestmark = [pytest.mark.postgres, pytest.mark.skipif(MISSING is not None, reason=str(MISSING))]
-
-
-def _free_base_port() -> int:
-    """Three consecutive free ports, away from 55432 (a developer's `make cluster`)."""
-    for _ in range(100):
-        base = random.randrange(20000, 50000)
-        if all(_port_free(base + offset) for offset in range(3)):
-            return base
-    raise RuntimeError("no three consecutive free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(CLUSTER_MISSING is not None, reason=str(CLUSTER_MISSING)),
+]
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    # Not pytest's tmp_path: its parents are closed to the servers' unprivileged user.
-    root = Path(tempfile.mkdtemp(prefix="conduit-cluster-"))
-    root.chmod(0o755)
-    local = LocalCluster(root, _free_base_port())
-    try:
-        local.up()
-        yield local
-    finally:
-        local.down()
-        shutil.rmtree(root, ignore_errors=True)
+    with local_cluster() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
