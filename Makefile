@@ -9,7 +9,7 @@ CLI := $(PY) -m entrypoints.cli
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt migrate migration downgrade db-check db-current \
         db-history db-reset db-backfill-search db-backfill-counters db-check-counters db-shell seed \
-        seed-bulk bench conformance clean
+        seed-bulk bench conformance clean cluster cluster-stop cluster-status
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) ## create .venv and install the pinned dependencies
 
-run: $(STAMP) ## serve the API at http://127.0.0.1:8000/api (embedded PostgreSQL unless DATABASE_URL)
-	$(CLI) serve
+run: $(STAMP) ## serve the API at http://127.0.0.1:8000/api (embedded PostgreSQL unless DATABASE_URL or CLUSTER=1)
+	$(CLI) serve $(if $(filter 1 yes true,$(CLUSTER)),--cluster)
 
 test: $(STAMP) ## run every test (throwaway embedded PostgreSQL unless TEST_DATABASE_URL)
 	$(BIN)/pytest
@@ -79,6 +79,15 @@ seed-bulk: $(STAMP) ## a real site's data in minutes (ARTICLES=1000000 USERS=100
 
 db-shell: $(STAMP) ## psql on the database
 	$(CLI) db shell
+
+cluster: $(STAMP) ## start a primary and two streaming replicas under .data/cluster, print their URLs
+	$(CLI) cluster up
+
+cluster-stop: $(STAMP) ## stop the servers of make cluster (their data stays)
+	$(CLI) cluster down
+
+cluster-status: $(STAMP) ## each server of make cluster: its role and URL
+	$(CLI) cluster status
 
 bench: $(STAMP) ## load benchmark with wrk (SCALE=500|1m|compare WORKERS=1 CONNECTIONS=32 DURATION=15 SCENARIOS=...)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \

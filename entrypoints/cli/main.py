@@ -1,5 +1,5 @@
-"""Command line: `python -m entrypoints.cli serve | db ... | seed | seed-bulk` (the Makefile
-wraps these)."""
+"""Command line: `python -m entrypoints.cli serve | db ... | seed | seed-bulk | cluster ...`
+(the Makefile wraps these)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sqlalchemy import make_url
 
 from adapters.postgres import embedded, schema, search_backfill, tuning
 from adapters.sqlalchemy.engine import side_engine
-from entrypoints.cli import scale
+from entrypoints.cli import cluster, scale
 from entrypoints.cli.progress import ProgressBar
 from entrypoints.cli.seed import seed as write_demo_data
 from entrypoints.cli.seed import seeding_container
@@ -54,6 +54,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> None:
     # through SystemExit lets the embedded database stop cleanly too.
     signal.signal(signal.SIGTERM, _exit_cleanly)
 
+    if args.cluster:
+        # The cluster outlives the server: `make cluster-stop` stops it.
+        settings = cluster.serve_on_cluster(settings)
     with ExitStack() as stack:
         if settings.storage == "postgres":
             url = stack.enter_context(database_url(settings))
@@ -177,6 +180,11 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument(
         "--migrate", action="store_true", help="apply migrations first (always on when embedded)"
     )
+    serve_parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="on the local cluster (`cluster up` first): writes to its primary, reads replicas",
+    )
 
     db_parser = commands.add_parser("db", help="migrations and database tools")
     db_parser.add_argument("action", choices=DB_ACTIONS)
@@ -202,13 +210,22 @@ def main(argv: list[str] | None = None) -> None:
     )
     scale.add_bulk_options(bulk_parser)
 
+    cluster.add_parser(commands)
+
     args = parser.parse_args(argv)
     try:
         settings = Settings()
     except ValueError as error:
         raise SystemExit(f"invalid configuration:\n{error}") from error
     configure_logging(settings.log_level, settings.effective_log_format)
-    {"serve": serve, "db": db, "seed": seed, "seed-bulk": seed_bulk}[args.command](settings, args)
+    commands_by_name = {
+        "serve": serve,
+        "db": db,
+        "seed": seed,
+        "seed-bulk": seed_bulk,
+        "cluster": cluster.run,
+    }
+    commands_by_name[args.command](settings, args)
 
 
 def _positive(raw: str) -> int:
