@@ -14,7 +14,10 @@ from typing import Any
 import httpx
 
 from tests.drill.stats import Recorder
+from tests.drill.timeline import Timeline
 
+SHOWN_FAILURES = 3
+"""Per phase, the first few non-2xx go to the timeline; the results file has more."""
 CLIENT_TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 """Above the instances' 5 s request deadline: a slow request is answered 503 by them."""
 
@@ -46,9 +49,12 @@ class Answer:
 
 
 class Balancer:
-    def __init__(self, backends: list[Backend], recorder: Recorder) -> None:
+    def __init__(self, backends: list[Backend], recorder: Recorder, timeline: Timeline) -> None:
         self.backends = backends
         self.recorder = recorder
+        self.timeline = timeline
+        self.failures: list[str] = []
+        """Every non-2xx: when, which phase and instance, the request and the answer."""
 
     def pick(self, preferred: int) -> Backend:
         """`preferred` (0 or 1) unless it is draining; then the other one."""
@@ -87,9 +93,19 @@ class Balancer:
                 backend.idle.set()
         if phase is not None:
             phase.record(answer.status, (time.monotonic() - started) * 1000)
+            if not answer.ok:
+                self._failed(phase.name, phase.non_2xx, backend, f"{method} {path}", answer)
         if write and answer.ok:
             self.recorder.write_acks.append(time.monotonic())
         return answer
+
+    def _failed(
+        self, phase: str, count: int, backend: Backend, request: str, answer: Answer
+    ) -> None:
+        detail = f"{phase}: {backend.name} {request} -> {answer.status} {str(answer.body)[:160]}"
+        self.failures.append(f"[{self.timeline.elapsed():6.1f} s] {detail}")
+        if count <= SHOWN_FAILURES:
+            self.timeline.say(f"non-2xx in {detail}")
 
     async def drain(self, index: int) -> None:
         backend = self.backends[index]

@@ -52,6 +52,8 @@ class Ledger:
 class LostWrites:
     checked: int
     lost: list[str]
+    summary: str
+    """What was looked up, by kind."""
 
 
 async def find_lost_writes(dsn: str, ledger: Ledger) -> LostWrites:
@@ -102,4 +104,9 @@ async def find_lost_writes(dsn: str, ledger: Ledger) -> LostWrites:
     for username, bio in ledger.bios.items():
         if bios.get(username) != bio and bios.get(username) not in ledger.later_bios[username]:
             lost.append(f"bio of {username}: {bios.get(username)!r}, acknowledged {bio!r}")
-    return LostWrites(ledger.acknowledged, lost)
+    summary = (
+        f"{len(ledger.articles)} articles, {len(ledger.comments)} comments"
+        f" ({len(ledger.deleted_comments)} deleted, {len(ledger.doubtful_comments)} with a"
+        f" delete unanswered), {len(ledger.favorites)} favorites, {len(ledger.bios)} bios"
+    )
+    return LostWrites(ledger.acknowledged, lost, summary)

@@ -35,7 +35,9 @@ def verdict(day: GameDay, lost: LostWrites | None, error: str | None) -> Verdict
     if lost is None:
         lines.append("lost writes: not checked")
     else:
-        lines.append(f"lost writes: {len(lost.lost)} of {lost.checked} acknowledged")
+        lines.append(
+            f"lost writes: {len(lost.lost)} of {lost.checked} acknowledged ({lost.summary})"
+        )
     promotion = day.failover.stop_to_promotion
     lines.append(
         "failover: promotion "
@@ -87,6 +89,9 @@ def save(day: GameDay, result: Verdict, lost: LostWrites | None, directory: Path
         *day.timeline.lines,
         "```",
     ]
+    if day.balancer.failures:
+        parts += ["", "## Non-2xx answers (first 100)", ""]
+        parts += [f"- `{line}`" for line in day.balancer.failures[:100]]
     if day.load is not None and day.load.violations:
         parts += ["", "## Read-your-writes violations (first 20)", ""]
         parts += [f"- `{line}`" for line in day.load.violations[:DETAILS]]

@@ -15,6 +15,8 @@ import sys
 import traceback
 from pathlib import Path
 
+import httpx
+
 from adapters.postgres import schema
 from adapters.postgres.cluster import ClusterError, LocalCluster
 from tests.drill.balancer import Backend, Balancer, new_client
@@ -44,7 +46,9 @@ def main() -> int:
     instances = _instances(cluster)
     recorder = Recorder()
     balancer = Balancer(
-        [Backend(i.name, i.base_url, new_client(i.base_url)) for i in instances], recorder
+        [Backend(i.name, i.base_url, new_client(i.base_url)) for i in instances],
+        recorder,
+        timeline,
     )
     day = GameDay(
         cluster=cluster,
@@ -90,6 +94,7 @@ async def _drill(day: GameDay) -> int:
             await day.load.stop()
         day.recorder.end()
         await day.watcher.stop()
+        await _reads_served(day)
         await day.balancer.close()
     primary = day.cluster.primary_name()
     if day.load is not None and primary is not None:
@@ -173,3 +178,22 @@ def _ensure_free(port: int) -> None:
     with socket.socket() as sock:
         if sock.connect_ex(("127.0.0.1", port)) == 0:
             raise RuntimeError(f"port {port} is taken: stop what listens there first")
+
+
+async def _reads_served(day: GameDay) -> None:
+    """Where each instance's reads went (since it last started): the read-your-writes
+    checks mean something only if replicas served a good share of them."""
+    async with httpx.AsyncClient(timeout=3.0) as client:
+        for instance in day.instances:
+            try:
+                databases = (await client.get(f"{instance.base_url}/readyz")).json()["databases"]
+            except (httpx.HTTPError, ValueError, KeyError):
+                continue
+            reads = ", ".join(
+                f"{'primary' if d['name'] == 'primary' else day.watcher.label(d['name'])}"
+                f" {d['reads']}"
+                for d in databases
+            )
+            note = f"reads served by {instance.name} since its restart: {reads}"
+            day.say(note)
+            day.notes.append(note)

@@ -36,7 +36,7 @@ class ReadyzWatcher:
         """`label` turns a /readyz name (`127.0.0.1:56433`) into the cluster's (`node2`)."""
         self._balancer = balancer
         self._timeline = timeline
-        self._label = label
+        self.label = label
         self._states: dict[tuple[str, str], str] = {}
         self.transitions: list[Seen] = []
         self.max_lag = 0.0
@@ -83,7 +83,7 @@ class ReadyzWatcher:
         self._note(instance, "/readyz", status)
         for database in databases:
             name = database["name"]
-            label = "primary pool" if name == "primary" else self._label(name)
+            label = "primary pool" if name == "primary" else self.label(name)
             lag = database.get("lag_seconds")
             if database["role"] == "replica" and lag is not None:
                 self.max_lag = max(self.max_lag, float(lag))
