@@ -101,8 +101,7 @@ class LocalCluster:
         checkpoint and restart level with it."""
         primary = self.primary_name()
         for name in sorted(NAMES, key=lambda name: name != primary):
-            if self.running(name):
-                self.stop(name)
+            self.stop(name)
 
     # --- one server -------------------------------------------------------------------
 
@@ -110,11 +109,17 @@ class LocalCluster:
         return files.postmaster_alive(self.data_dir(name))
 
     def start(self, name: str) -> None:
-        """Start `name`; returns once it accepts connections (read-only ones for a standby)."""
+        """Start `name` unless it runs; returns once it accepts connections (read-only ones
+        for a standby)."""
+        if self.running(name):
+            return
         log = files.log_file(self.root, name, self._owner)
         self._pg_ctl(name, "-l", str(log), "-t", str(int(WAIT_SECONDS)), "start")
 
     def stop(self, name: str, *, immediate: bool = False) -> None:
+        """Stop `name` if it runs: `immediate` is a crash (no shutdown checkpoint)."""
+        if not self.running(name):
+            return
         self._pg_ctl(name, "-m", "immediate" if immediate else "fast", "stop")
 
     def role(self, name: str) -> Role:
@@ -152,8 +157,7 @@ class LocalCluster:
     def rejoin(self, name: str, primary: str) -> None:
         """Turn former primary `name` into a replica of `primary`: pg_rewind drops what it
         wrote after the two diverged (nothing acknowledged, with a synchronous standby)."""
-        if self.running(name):
-            self.stop(name)
+        self.stop(name)
         self._rewind(name, primary)
         self._point_at(name, primary)
         self._wait_streaming(primary, [name])
@@ -330,22 +334,26 @@ class LocalCluster:
         ]
 
     def _run(self, prefix: list[str], *args: str | Path) -> str:
+        """Run a program to its end; its standard output (notices and progress, on standard
+        error, only show in the error it raises)."""
         command = [*prefix, *map(str, args)]
-        # A file, not a pipe: `pg_ctl start` leaves the postmaster holding its output open.
-        with tempfile.TemporaryFile("w+") as output:
+        # Files, not pipes: `pg_ctl start` leaves the postmaster holding its output open.
+        with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as errors:
             finished = subprocess.run(  # noqa: S603 - fixed programs, our own arguments
                 command,
                 stdin=subprocess.DEVNULL,
                 stdout=output,
-                stderr=subprocess.STDOUT,
+                stderr=errors,
                 env={**os.environ, "PGCONNECT_TIMEOUT": "5"},
                 text=True,
                 check=False,
             )
             output.seek(0)
-            text = output.read()
+            errors.seek(0)
+            text, error_text = output.read(), errors.read()
         if finished.returncode != 0:
-            raise ClusterError(f"{Path(command[len(prefix)]).name} failed:\n{text}")
+            program = Path(command[len(prefix)]).name
+            raise ClusterError(f"{program} failed:\n{text}{error_text}")
         return text
 
 
