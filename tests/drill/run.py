@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -39,6 +40,9 @@ RESULTS = ROOT / "bench-results"
 
 
 def main() -> int:
+    # A SIGTERM (a CI job cancelled) stops the drill like Ctrl-C: the finally below still
+    # stops the instances and the cluster.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     timeline = Timeline()
     _stop_leftovers()
     shutil.rmtree(DRILL_DIR, ignore_errors=True)
@@ -194,6 +198,6 @@ async def _reads_served(day: GameDay) -> None:
                 f" {d['reads']}"
                 for d in databases
             )
-            note = f"reads served by {instance.name} since its restart: {reads}"
+            note = f"reads served by {instance.name} since it (re)started: {reads}"
             day.say(note)
             day.notes.append(note)
