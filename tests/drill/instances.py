@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\w*: ")
+"""A traceback's last line: the exception and its message, at the start of a line."""
 START_SECONDS = 60.0
 STOP_SECONDS = 30.0
 
@@ -81,3 +84,13 @@ class AppInstance:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def errors_logged(self) -> list[str]:
+        """The log's ERROR lines and the exceptions their tracebacks end in: evidence
+        for a 500, in the instance's own words."""
+        lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        return [
+            line
+            for line in lines
+            if (" ERROR " in line and "uvicorn.error" not in line) or _EXCEPTION.match(line)
+        ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -99,6 +100,7 @@ async def _drill(day: GameDay) -> int:
         day.recorder.end()
         await day.watcher.stop()
         await _reads_served(day)
+        _errors_logged(day)
         await day.balancer.close()
     primary = day.cluster.primary_name()
     if day.load is not None and primary is not None:
@@ -199,5 +201,16 @@ async def _reads_served(day: GameDay) -> None:
                 for d in databases
             )
             note = f"reads served by {instance.name} since it (re)started: {reads}"
+            day.say(note)
+            day.notes.append(note)
+
+
+def _errors_logged(day: GameDay) -> None:
+    for instance in day.instances:
+        # Each 500 logs its exception twice (the service's handler, then uvicorn's), the
+        # first time with the request id: one line each is enough.
+        errors = {re.sub(r" request_id=\S+", "", line): line for line in instance.errors_logged()}
+        for line in list(errors.values())[:10]:
+            note = f"{instance.log.name}: {line}"
             day.say(note)
             day.notes.append(note)
