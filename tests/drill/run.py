@@ -209,7 +209,9 @@ def _errors_logged(day: GameDay) -> None:
     for instance in day.instances:
         # Each 500 logs its exception twice (the service's handler, then uvicorn's), the
         # first time with the request id: one line each is enough.
-        errors = {re.sub(r" request_id=\S+", "", line): line for line in instance.errors_logged()}
+        errors: dict[str, str] = {}
+        for line in instance.errors_logged():
+            errors.setdefault(re.sub(r" request_id=\S+", "", line), line)
         for line in list(errors.values())[:10]:
             note = f"{instance.log.name}: {line}"
             day.say(note)
