@@ -103,6 +103,10 @@ conformance: $(STAMP) ## run the upstream Postman suite against a fresh embedded
 clean: ## remove caches (keeps .venv and .data)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis
 
+.PHONY: drill
+drill: $(STAMP) ## game day: a cluster under load through replica loss, replay pause, a rolling restart, a migration and a failover
+	$(PY) -m tests.drill
+
 .PHONY: test-deep
 test-deep: $(STAMP) ## the adapter stories at depth (replay a failure: pytest --hypothesis-seed=N)
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/properties
