@@ -140,7 +140,13 @@ class Container(containers.DeclarativeContainer):
     query_reader = providers.Selector(
         reads,
         primary=reader,
-        replicas=providers.Singleton(RoutedReader, reader, replication_monitor, write_positions),
+        replicas=providers.Singleton(
+            RoutedReader,
+            reader,
+            replication_monitor,
+            write_positions,
+            replica_timeout=settings.provided.replica_read_timeout,
+        ),
     )
     primary_runtime = providers.Singleton(SqlAlchemyStorageRuntime, engine, statement_counter)
 

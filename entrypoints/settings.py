@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     replica_max_lag: float = Field(
         default=5.0, gt=0, description="seconds; a replica further behind is out of rotation"
     )
+    replica_read_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="seconds a read may take on a replica before the primary answers it",
+    )
     replica_check_interval: float = Field(
         default=0.2, gt=0, le=10, description="seconds between two checks of every database"
     )

@@ -258,20 +258,29 @@ class RoutedReader:
     """The read models' reader with replicas: the same `fetchrow`, routed."""
 
     def __init__(
-        self, primary: DriverReader, monitor: ReplicationMonitor, positions: WritePositions
+        self,
+        primary: DriverReader,
+        monitor: ReplicationMonitor,
+        positions: WritePositions,
+        *,
+        replica_timeout: float = 2.0,
     ) -> None:
         self._primary = primary
         self._monitor = monitor
         self._positions = positions
+        self._replica_timeout = replica_timeout
 
     async def fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
         required = await self._positions.required()
         for replica in self._monitor.candidates(required):
             try:
-                row = await replica.reader.fetchrow(sql, *args)
-            except (StorageUnavailable, TransientStorageError) as error:
+                # A replica that stopped answering (frozen, cut off) must not hold the read
+                # until the request's deadline: the primary gets the time that is left.
+                async with asyncio.timeout(self._replica_timeout):
+                    row = await replica.reader.fetchrow(sql, *args)
+            except (StorageUnavailable, TransientStorageError, TimeoutError) as error:
                 # Down, or a query cancelled by a conflict with recovery: the primary answers.
-                logger.warning("read on replica %s failed: %s", replica.name, error)
+                logger.warning("read on replica %s failed: %s", replica.name, type(error).__name__)
                 self._monitor.suspect(replica)
                 continue
             if row is not None and row.get("viewer_known") is False:

@@ -22,8 +22,13 @@ CLIENT_TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 """Above the instances' 5 s request deadline: a slow request is answered 503 by them."""
 
 
+UPSTREAM_KEEPALIVE = httpx.Limits(keepalive_expiry=2.0)
+"""A balancer closes idle upstream connections before the server does (uvicorn: after 5 s),
+or a request sent as the server closes one is lost on the way (as nginx is told to)."""
+
+
 def new_client(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=CLIENT_TIMEOUT)
+    return httpx.AsyncClient(base_url=base_url, timeout=CLIENT_TIMEOUT, limits=UPSTREAM_KEEPALIVE)
 
 
 @dataclass
@@ -38,7 +43,7 @@ class Backend:
 
 @dataclass
 class Answer:
-    """A response, or `status` "conn" with no body when the request got none."""
+    """A response, or `status` "conn" when the request got none (the body names why)."""
 
     status: str
     body: Any = None
@@ -83,8 +88,8 @@ class Balancer:
         started = time.monotonic()
         try:
             response = await backend.client.request(method, path, headers=headers, json=body)
-        except httpx.TransportError:
-            answer = Answer("conn")
+        except httpx.TransportError as error:
+            answer = Answer("conn", f"{type(error).__name__}: {error}")
         else:
             answer = Answer(str(response.status_code), _json(response))
         finally:

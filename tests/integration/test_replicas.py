@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from adapters.postgres.cluster import LocalCluster
@@ -29,6 +30,7 @@ pytestmark = [
 ]
 
 MAX_LAG = 5.0
+REPLICA_READ_TIMEOUT = 1.0
 APPLY_DELAY_SECONDS = 2
 
 
@@ -47,6 +49,7 @@ async def instance(cluster: LocalCluster) -> AsyncIterator[httpx.AsyncClient]:
         database_replica_urls=cluster.replica_urls(),
         replica_max_lag=MAX_LAG,
         replica_check_interval=0.1,
+        replica_read_timeout=REPLICA_READ_TIMEOUT,
         db_connect_timeout=1.0,
     )
     app = create_app(settings)
@@ -174,6 +177,34 @@ async def test_a_stopped_replica_leaves_the_rotation_without_an_error_and_comes_
         finally:
             cluster.start("node3")
         await until(lambda: replicas_serving(client), "node3 back in rotation")
+
+
+async def test_a_frozen_replica_costs_one_timeout_then_leaves_the_rotation(
+    cluster: LocalCluster,
+) -> None:
+    """SIGSTOP on every process of a replica: what a network partition looks like from here
+    (connections open, nothing answers)."""
+    async with instance(cluster) as client:
+        frozen = _server_processes(cluster, "node2")
+        for process in frozen:
+            process.suspend()
+        try:
+            started = time.monotonic()
+            statuses = [(await client.get("/api/articles")).status_code for _ in range(20)]
+            took = time.monotonic() - started
+            await until(lambda: _role(client, cluster.port("node2"), "down"), "node2 down", 10)
+        finally:
+            for process in frozen:
+                process.resume()
+        assert set(statuses) == {200}
+        assert took < REPLICA_READ_TIMEOUT + 3  # one read waits out the timeout, not each
+        await until(lambda: replicas_serving(client), "node2 back in rotation")
+
+
+def _server_processes(cluster: LocalCluster, name: str) -> list[psutil.Process]:
+    pid = int((cluster.data_dir(name) / "postmaster.pid").read_text().split()[0])
+    postmaster = psutil.Process(pid)
+    return [postmaster, *postmaster.children(recursive=True)]
 
 
 async def _role(client: httpx.AsyncClient, port: int, role: str) -> bool:

@@ -6,6 +6,8 @@ streaming replicas, is tests/integration/test_replicas.py.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any, cast
 
 import pytest
@@ -15,6 +17,7 @@ from adapters.postgres.read_routing import Replica, ReplicationMonitor, RoutedRe
 from adapters.postgres.write_positions import LOOKUP_SQL, RECORD_SQL, ActorScope, WritePositions
 from domain.errors import StorageUnavailable
 from domain.model import UserId
+from entrypoints.http.metrics import Metrics
 from entrypoints.settings import Settings, multi_host_url
 
 MAX_LAG = 5.0
@@ -27,10 +30,13 @@ class FakeReader:
         self.name = name
         self.row: dict[str, Any] | None = row if row is not None else {"served_by": name}
         self.error: Exception | None = None
+        self.frozen = False
         self.statements: list[tuple[str, tuple[object, ...]]] = []
 
     async def fetchrow(self, sql: str, *args: object) -> dict[str, Any] | None:
         self.statements.append((sql, args))
+        if self.frozen:
+            await asyncio.sleep(3600)
         if self.error is not None:
             raise self.error
         return self.row
@@ -89,7 +95,8 @@ def stack(
     monitor = ReplicationMonitor(
         cast(Any, "primary"), replicas, positions, max_lag=MAX_LAG, interval=0.2, clock=clock
     )
-    return monitor, RoutedReader(cast(Any, primary), monitor, positions), primary, readers, actor
+    reader = RoutedReader(cast(Any, primary), monitor, positions, replica_timeout=0.2)
+    return monitor, reader, primary, readers, actor
 
 
 async def served_by(reader: RoutedReader) -> str:
@@ -240,6 +247,21 @@ async def test_a_read_that_fails_on_a_replica_is_answered_by_the_primary(
     assert await served_by(reader) == "r1"
 
 
+async def test_a_replica_that_stopped_answering_gives_the_read_to_the_primary_in_time(
+    servers: Servers,
+) -> None:
+    monitor, reader, _, readers, _ = stack(Clock(), names=("r1",))
+    servers.primary(lsn=100)
+    servers.replica("r1", 100)
+    await monitor.check()
+    readers["r1"].frozen = True
+
+    started = time.monotonic()
+    assert await served_by(reader) == "primary"
+    assert time.monotonic() - started < 1.0  # the replica timeout (0.2 s), not the hour
+    assert not monitor.replicas[0].healthy
+
+
 async def test_a_viewer_the_replica_does_not_know_yet_is_asked_of_the_primary(
     servers: Servers,
 ) -> None:
@@ -337,3 +359,21 @@ def test_a_replica_url_that_is_not_postgresql_is_refused(monkeypatch: pytest.Mon
 
     with pytest.raises(ValueError, match="is not a postgresql"):
         Settings(_env_file=None)
+
+
+def test_metrics_show_each_database_role_health_lag_and_reads() -> None:
+    statuses = [
+        {"name": "primary", "role": "primary", "healthy": True, "lag_seconds": 0.0, "reads": 3},
+        {"name": "db2:5432", "role": "replica", "healthy": True, "lag_seconds": 0.25, "reads": 9},
+        {"name": "db3:5432", "role": "down", "healthy": False, "lag_seconds": None, "reads": 0},
+    ]
+    metrics = Metrics(pool_stats=lambda: None, statements=lambda: None, databases=lambda: statuses)
+
+    text = metrics.render().decode()
+
+    assert 'conduit_db_role{database="db2:5432",role="replica"} 1.0' in text
+    assert 'conduit_db_role{database="db2:5432",role="primary"} 0.0' in text
+    assert 'conduit_db_healthy{database="db3:5432"} 0.0' in text
+    assert 'conduit_db_replica_lag_seconds{database="db2:5432"} 0.25' in text
+    assert 'conduit_db_replica_lag_seconds{database="db3:5432"} NaN' in text
+    assert 'conduit_db_reads_total{database="db2:5432"} 9.0' in text
