@@ -8,6 +8,12 @@ seconds after a --warmup, with --connections connections, and reports requests/s
 latency percentiles, non-2xx responses, SQL statements per request, CPU seconds of the
 service, PostgreSQL and wrk, and peak RSS per worker (statements come from /metrics,
 summed over the workers). Any error fails the run.
+
+`--topology cluster` serves the 500-article seed from a streaming cluster instead (a
+primary and two replicas, tests/bench/cluster.py: writes on the primary, reads on the
+replicas) and adds, per scenario, the CPU of the primary and of each replica and where the
+reads went, then capacity on paper from CPU per request (tests/bench/capacity.py);
+`--topology compare` serves both at once and runs each scenario on one then the other.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -36,12 +43,16 @@ from sqlalchemy import text
 
 from adapters.sqlalchemy.engine import side_engine
 from domain.views import MAX_OFFSET
+from tests.bench import capacity
+from tests.bench import cluster as bench_cluster
+from tests.bench.cluster import BenchCluster
 from tests.bench.scenarios import SCENARIOS, BenchData, script
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_PASSWORD = "password123"
 DEMO_ARTICLES = 500
 MILLION = 1_000_000
+SINGLE, CLUSTER = "single", "cluster"
 STATEMENTS = re.compile(r"^conduit_db_statements_total (\S+)$", re.M)
 
 TARGETS = {  # scenario: (requests/s at least, p99 ms at most), one worker, 32 connections
@@ -73,6 +84,28 @@ class Result:
     target: dict[str, float] | None = None
     meets_target: bool | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    topology: str = SINGLE
+    cpu_primary_s: float | None = None
+    """The cluster's primary (cpu_postgres_s is then every server's)."""
+    cpu_replicas_s: dict[str, float] = field(default_factory=dict)
+    reads: dict[str, float] = field(default_factory=dict)
+    """Read-model statements each database served during the run (cluster): `primary` is
+    the app's primary pool, the others are replicas by node name."""
+
+    def ms_per_request(self, seconds: float | None) -> float | None:
+        return None if seconds is None or not self.requests else seconds * 1000 / self.requests
+
+    def cost(self) -> capacity.Cost | None:
+        """CPU ms per request on the cluster, for capacity on paper."""
+        if self.cpu_primary_s is None:
+            return None
+        return capacity.Cost.measured(
+            self.requests, self.cpu_service_s, self.cpu_primary_s, self.cpu_replicas_s
+        )
+
+    def read_shares(self) -> dict[str, float]:
+        total = sum(self.reads.values())
+        return {name: n / total for name, n in self.reads.items()} if total else {}
 
 
 def _free_port() -> int:
@@ -141,8 +174,8 @@ def _cmdline(process: psutil.Process) -> list[str]:
         return []
 
 
-def _statements(client: httpx.Client) -> float | None:
-    found = STATEMENTS.search(client.get("/metrics").text)
+def _statements(metrics: str) -> float | None:
+    found = STATEMENTS.search(metrics)
     return float(found.group(1)) if found else None
 
 
@@ -274,9 +307,13 @@ def _start_database(stack: ExitStack, size: Size) -> tuple[str, int | None]:
         asyncio.run(_forget_bench_writes(server.url))
     else:
         _cli(server.url, "db", "upgrade")
-        print("seeding (50 users, 500 articles, 5000 comments) ...", file=sys.stderr)
-        _cli(server.url, "seed", "--seed", "1")
+        _seed_demo(server.url)
     return server.url, pid
+
+
+def _seed_demo(url: str) -> None:
+    print("seeding (50 users, 500 articles, 5000 comments) ...", file=sys.stderr)
+    _cli(url, "seed", "--seed", "1")
 
 
 def _bulk_data_dir(size: Size) -> Path:
@@ -340,6 +377,9 @@ def _cli(url: str, *args: str) -> None:
 
 
 def main() -> int:
+    # A SIGTERM (a cancelled job) unwinds like Ctrl-C: the services, the embedded server and
+    # the cluster are stopped on the way out.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--connections", type=int, default=32)
@@ -352,17 +392,36 @@ def main() -> int:
         help="500 (the demo seed), 1m or any article count (a bulk-seeded site), or "
         "compare (500 and 1m in one run, with the ratios the targets are judged by)",
     )
+    parser.add_argument(
+        "--topology",
+        default=SINGLE,
+        choices=[SINGLE, CLUSTER, "compare"],
+        help="single (one PostgreSQL), cluster (a primary and two streaming replicas, reads "
+        "on the replicas; 500 articles only) or compare (both in one run)",
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
+    if args.topology != SINGLE and args.scale.lower() not in ("500", "demo"):
+        parser.error("--topology cluster or compare runs at --scale 500 only")
     wrk = _ensure_wrk()
     scenarios = ["livez", *[s for s in args.scenarios.split(",") if s and s != "livez"]]
-    sizes = [Size(DEMO_ARTICLES), Size(MILLION)] if args.scale == "compare" else [_size(args.scale)]
-    runs = _bench(args, wrk, scenarios, sizes)
+    setups = _setups(args)
+    runs = _bench(args, wrk, scenarios, setups)
     for label, results in runs.items():
         _report(results, args, label)
-    if len(sizes) == 2:
+    if args.scale == "compare":
         _compare(*runs.values())
-    _write(runs, args)
+    by_topology = {results[0].topology: results for results in runs.values() if results}
+    topologies = None
+    if SINGLE in by_topology and CLUSTER in by_topology:
+        topologies = _compare_topologies(by_topology[SINGLE], by_topology[CLUSTER])
+        print("\n".join(_topology_lines(topologies)))
+    plan = None
+    if CLUSTER in by_topology:
+        costs = {r.scenario: c for r in by_topology[CLUSTER] if (c := r.cost()) is not None}
+        plan = capacity.plan(costs)
+        print("\n".join(capacity.lines(plan)))
+    _write(runs, args, topologies, plan)
     failed = [r.scenario for results in runs.values() for r in results if any(r.errors.values())]
     if failed:
         print(f"FAILED: errors in {', '.join(failed)}", file=sys.stderr)
@@ -370,7 +429,19 @@ def main() -> int:
     return 0
 
 
+def _setups(args: argparse.Namespace) -> list[tuple[Size, str]]:
+    """What to serve: (data size, topology) pairs, measured side by side."""
+    demo = Size(DEMO_ARTICLES)
+    if args.scale == "compare":
+        return [(demo, SINGLE), (Size(MILLION), SINGLE)]
+    if args.topology == "compare":
+        return [(demo, SINGLE), (demo, CLUSTER)]
+    return [(_size(args.scale), args.topology)]
+
+
 def _size(raw: str) -> Size:
+    if raw.lower() == "demo":
+        return Size(DEMO_ARTICLES)
     return Size(MILLION if raw.lower() == "1m" else int(raw.replace("_", "")))
 
 
@@ -379,19 +450,33 @@ class Service:
     """One size's service, up and seeded, and what the scenarios need of it."""
 
     size: Size
+    topology: str
     base: str
     data: BenchData
     server_pid: int
     postgres_pid: int | None
     work: Path
+    cluster: BenchCluster | None = None
     results: list[Result] = field(default_factory=list)
 
+    @property
+    def label(self) -> str:
+        return self.size.label if self.topology == SINGLE else f"{self.size.label}, cluster"
 
-def _serve(stack: ExitStack, args: argparse.Namespace, size: Size) -> Service:
-    url, postgres_pid = _start_database(stack, size)
+
+def _serve(stack: ExitStack, args: argparse.Namespace, size: Size, topology: str) -> Service:
+    cluster: BenchCluster | None = None
+    if topology == CLUSTER:
+        cluster = bench_cluster.start(stack)
+        _seed_demo(cluster.seed_url())
+        database: dict[str, str] = cluster.service_env()
+        postgres_pid = None
+    else:
+        url, postgres_pid = _start_database(stack, size)
+        database = {"DATABASE_URL": url}
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        **database,
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_PER_MINUTE": "0",
         "ENVIRONMENT": "development",
@@ -414,30 +499,46 @@ def _serve(stack: ExitStack, args: argparse.Namespace, size: Size) -> Service:
     )
     stack.callback(_stop, server)
     _wait_live(base, server)
+    if cluster is not None:
+        _wait_replicas(base, cluster)
     work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conduit-bench-")))
-    return Service(size, base, _bench_data(base, size), server.pid, postgres_pid, work)
+    data = _bench_data(base, size)
+    return Service(size, topology, base, data, server.pid, postgres_pid, work, cluster)
+
+
+def _wait_replicas(base: str, cluster: BenchCluster) -> None:
+    """Until the service reads on every replica (they have replayed the seed)."""
+    wanted = {node.address for node in cluster.replicas}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        databases = httpx.get(f"{base}/readyz", timeout=5).json().get("databases") or []
+        if wanted <= {d["name"] for d in databases if d["role"] == "replica" and d["healthy"]}:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the service does not read on the replicas: {databases}")
 
 
 def _bench(
-    args: argparse.Namespace, wrk: str, scenarios: list[str], sizes: list[Size]
+    args: argparse.Namespace, wrk: str, scenarios: list[str], setups: list[tuple[Size, str]]
 ) -> dict[str, list[Result]]:
-    """Every size's service runs at once, and each scenario runs on each size in turn: the
-    two measurements of a scenario are seconds apart, so drift in the machine's speed
-    (other work, thermal) touches both alike."""
+    """Every service runs at once, and each scenario runs on each in turn: the two
+    measurements of a scenario are seconds apart, so drift in the machine's speed (other
+    work, thermal) touches both alike."""
     with ExitStack() as stack:
-        services = [_serve(stack, args, size) for size in sizes]
+        services = [_serve(stack, args, size, topology) for size, topology in setups]
         for name in scenarios:
             for service in services:
-                print(f"{name} on {service.size.label}", file=sys.stderr)
+                print(f"{name} on {service.label}", file=sys.stderr)
                 service.results.append(_run_one(args, wrk, service, name))
     for service in services:
         _judge(service.results, service.data)
-    return {service.size.label: service.results for service in services}
+    return {service.label: service.results for service in services}
 
 
 def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) -> Result:
     base, data = service.base, service.data
     server_pid, postgres_pid = service.server_pid, service.postgres_pid
+    nodes = service.cluster.nodes if service.cluster else []
     lua = service.work / f"{name}.lua"
     lua.write_text(script(name, data))
     with httpx.Client(base_url=base, timeout=10) as client:
@@ -445,14 +546,20 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
         service_processes = _tree(server_pid)
         postgres = _tree(postgres_pid) if postgres_pid else []
         cpu_service, cpu_pg = _cpu(service_processes), _cpu(postgres)
-        statements = _statements(client)
+        cpu_servers = {node.name: _cpu(_tree(node.pid)) for node in nodes}
+        metrics = client.get("/metrics").text
         sampler = RssSampler(server_pid)
         sampler.start()
         summary, cpu_wrk = _run_wrk(wrk, base, lua, args.duration, args.connections)
         peak = sampler.stop()
+        # Every server's tree again: a backend that started during the run counts in full.
+        cpu_servers = {
+            node.name: round(_cpu(_tree(node.pid)) - cpu_servers[node.name], 2) for node in nodes
+        }
         if args.workers > 1:
             time.sleep(1.5)  # each worker publishes its statement count every second
-        after_statements = _statements(client)
+        after = client.get("/metrics").text
+        statements, after_statements = _statements(metrics), _statements(after)
         requests = int(summary["requests"])  # type: ignore[call-overload]
         seconds = int(summary["duration_us"]) / 1e6  # type: ignore[call-overload]
         latency: dict[str, float] = summary["latency_us"]  # type: ignore[assignment]
@@ -460,7 +567,7 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
         if statements is not None and after_statements is not None and requests:
             # One /metrics request sits between the two readings: not counted.
             per_request = round((after_statements - statements) / requests, 2)
-        return Result(
+        result = Result(
             scenario=name,
             requests=requests,
             rps=round(requests / seconds, 1),
@@ -474,7 +581,32 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
             cpu_wrk_s=round(cpu_wrk, 2),
             peak_rss_mb_per_worker=round(peak, 1),
             extra=_alone(client, name, data),
+            topology=service.topology,
         )
+        if service.cluster is not None:
+            _cluster_figures(result, service.cluster, cpu_servers, metrics, after)
+        return result
+
+
+def _cluster_figures(
+    result: Result,
+    cluster: BenchCluster,
+    cpu_servers: dict[str, float],
+    metrics_before: str,
+    metrics_after: str,
+) -> None:
+    """Each server's CPU and the reads each database served, into `result`."""
+    result.cpu_postgres_s = round(sum(cpu_servers.values()), 2)
+    result.cpu_primary_s = cpu_servers[cluster.primary.name]
+    result.cpu_replicas_s = {node.name: cpu_servers[node.name] for node in cluster.replicas}
+    before = bench_cluster.reads(metrics_before, cluster.nodes)
+    after = bench_cluster.reads(metrics_after, cluster.nodes)
+    served = {name: count - before.get(name, 0.0) for name, count in after.items()}
+    # The primary's node is in DATABASE_REPLICA_URLS too (any server may be promoted), and
+    # serves nothing under that name while it is the primary: left out unless it did.
+    shown = [bench_cluster.PRIMARY, *(node.name for node in cluster.replicas)]
+    shown += [name for name in served if name not in shown and served[name]]
+    result.reads = {name: served.get(name, 0.0) for name in shown}
 
 
 def _judge(results: list[Result], data: BenchData) -> None:
@@ -555,6 +687,67 @@ def _report(results: list[Result], args: argparse.Namespace, label: str) -> None
         alone = r.extra.get("alone_median_ms")
         if alone is not None:
             print(f"{'':<11} alone: median {alone} ms, worst {r.extra['alone_max_ms']} ms")
+    if any(r.cpu_primary_s is not None for r in results):
+        print(f"\n{label}: CPU ms per request by process tree, and where the reads went")
+        print("\n".join(_cluster_table(results)))
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _table(headers: list[str], rows: list[list[str]], markdown: bool = False) -> list[str]:
+    """Aligned text (the first column left, the others right), or a Markdown table."""
+    if markdown:
+        return [
+            "| " + " | ".join(headers) + " |",
+            "|---|" + "---:|" * (len(headers) - 1),
+            *("| " + " | ".join(row) + " |" for row in rows),
+        ]
+    widths = [max(len(cells[i]) for cells in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        return " ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+
+    return [line(headers), *(line(row) for row in rows)]
+
+
+def _cluster_table(results: list[Result], markdown: bool = False) -> list[str]:
+    """Per scenario on the cluster: CPU ms per request of the app, of every server together,
+    of the primary and of the replicas (together and each), and each database's share of
+    the read-model statements (`primary`: reads sent to, or fallen back on, the primary)."""
+    cluster = [r for r in results if r.cpu_primary_s is not None]
+    replicas = list(cluster[0].cpu_replicas_s) if cluster else []
+    databases = list(cluster[0].reads) if cluster else []
+    headers = [
+        "scenario",
+        "app ms",
+        "pg ms (all)",
+        "primary ms",
+        "replicas ms",
+        *(f"{name} ms" for name in replicas),
+        *(f"reads {name}" for name in databases),
+    ]
+    rows = []
+    for r in cluster:
+        shares = r.read_shares()
+        rows.append(
+            [
+                r.scenario,
+                _ms(r.ms_per_request(r.cpu_service_s)),
+                _ms(r.ms_per_request(r.cpu_postgres_s)),
+                _ms(r.ms_per_request(r.cpu_primary_s)),
+                _ms(r.ms_per_request(sum(r.cpu_replicas_s.values()))),
+                *(_ms(r.ms_per_request(r.cpu_replicas_s.get(name))) for name in replicas),
+                *(_share(shares.get(name)) for name in databases),
+            ]
+        )
+    return _table(headers, rows, markdown)
 
 
 READ_TARGET, P99_TARGET, WRITE_TARGET, ALONE_TARGET_MS = 0.8, 1.25, 0.9, 50.0
@@ -584,24 +777,183 @@ def _compare(small: list[Result], big: list[Result]) -> None:
         print(f"{r.scenario:<14} {rps:>7.2f} {p99:>7.2f}  {verdict}")
 
 
-def _write(runs: dict[str, list[Result]], args: argparse.Namespace) -> None:
+@dataclass(frozen=True)
+class TopologyRow:
+    """One scenario on the single server and on the cluster, measured seconds apart."""
+
+    scenario: str
+    rps_single: float
+    rps_cluster: float
+    rps_cluster_over_single: float | None
+    p50_ms_single: float
+    p50_ms_cluster: float
+    p99_ms_single: float
+    p99_ms_cluster: float
+    statements_per_request_single: float | None
+    statements_per_request_cluster: float | None
+    app_ms_single: float | None
+    app_ms_cluster: float | None
+    postgres_ms_single: float | None
+    """The single server's CPU per request."""
+    primary_ms_cluster: float | None
+    replicas_ms_cluster: float | None
+
+
+def _compare_topologies(single: list[Result], cluster: list[Result]) -> list[TopologyRow]:
+    on_cluster = {r.scenario: r for r in cluster}
+    rows = []
+    for one in single:
+        many = on_cluster.get(one.scenario)
+        if many is None:
+            continue
+        replicas = sum(many.cpu_replicas_s.values()) if many.cpu_replicas_s else None
+        rows.append(
+            TopologyRow(
+                scenario=one.scenario,
+                rps_single=one.rps,
+                rps_cluster=many.rps,
+                rps_cluster_over_single=round(many.rps / one.rps, 2) if one.rps else None,
+                p50_ms_single=one.p50_ms,
+                p50_ms_cluster=many.p50_ms,
+                p99_ms_single=one.p99_ms,
+                p99_ms_cluster=many.p99_ms,
+                statements_per_request_single=one.statements_per_request,
+                statements_per_request_cluster=many.statements_per_request,
+                app_ms_single=_rounded(one.ms_per_request(one.cpu_service_s)),
+                app_ms_cluster=_rounded(many.ms_per_request(many.cpu_service_s)),
+                postgres_ms_single=_rounded(one.ms_per_request(one.cpu_postgres_s)),
+                primary_ms_cluster=_rounded(many.ms_per_request(many.cpu_primary_s)),
+                replicas_ms_cluster=_rounded(many.ms_per_request(replicas)),
+            )
+        )
+    return rows
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _topology_table(rows: list[TopologyRow], markdown: bool = False) -> list[str]:
+    headers = [
+        "scenario",
+        "req/s single",
+        "req/s cluster",
+        "cluster/single",
+        "p50 ms",
+        "p99 ms",
+        "stmt/req",
+        "app ms/req",
+        "pg ms/req -> primary",
+        "replicas ms/req",
+    ]
+
+    def pair(a: float | None, b: float | None, digits: int = 1) -> str:
+        return " -> ".join("-" if v is None else f"{v:.{digits}f}" for v in (a, b))
+
+    table = [
+        [
+            row.scenario,
+            f"{row.rps_single:,.0f}",
+            f"{row.rps_cluster:,.0f}",
+            _dash(row.rps_cluster_over_single),
+            pair(row.p50_ms_single, row.p50_ms_cluster),
+            pair(row.p99_ms_single, row.p99_ms_cluster),
+            pair(row.statements_per_request_single, row.statements_per_request_cluster, 2),
+            pair(row.app_ms_single, row.app_ms_cluster, 3),
+            pair(row.postgres_ms_single, row.primary_ms_cluster, 3),
+            _ms(row.replicas_ms_cluster),
+        ]
+        for row in rows
+    ]
+    return _table(headers, table, markdown)
+
+
+def _topology_lines(rows: list[TopologyRow]) -> list[str]:
+    """The comparison, then what read-your-writes and the synchronous standby cost."""
+    out = ["", "single -> cluster, same run (pairs read single -> cluster)"]
+    return out + _topology_table(rows) + _topology_notes(rows)
+
+
+def _topology_notes(rows: list[TopologyRow]) -> list[str]:
+    out = []
+    found = {row.scenario: row for row in rows}
+    write, auth = found.get("write_mix"), found.get("list_auth")
+    if write is not None:
+        out.append(
+            f"write_mix (a commit waits for a standby's flush, then records the writer's WAL "
+            f"position): {write.rps_single:,.0f} -> {write.rps_cluster:,.0f} req/s "
+            f"(x{_dash(write.rps_cluster_over_single)}), p50 {write.p50_ms_single:.1f} -> "
+            f"{write.p50_ms_cluster:.1f} ms, p99 {write.p99_ms_single:.1f} -> "
+            f"{write.p99_ms_cluster:.1f} ms, PostgreSQL CPU per write "
+            f"{_ms(write.postgres_ms_single)} -> primary {_ms(write.primary_ms_cluster)} ms "
+            f"(+ replicas {_ms(write.replicas_ms_cluster)} ms)"
+        )
+    if auth is not None:
+        out.append(
+            f"list_auth (read-your-writes: the reader's last write position looked up on the "
+            f"primary, then the read on a replica): statements/request "
+            f"{_dash(auth.statements_per_request_single)} -> "
+            f"{_dash(auth.statements_per_request_cluster)}, primary CPU per read "
+            f"{_ms(auth.postgres_ms_single)} -> {_ms(auth.primary_ms_cluster)} ms"
+        )
+    return out
+
+
+def _write(
+    runs: dict[str, list[Result]],
+    args: argparse.Namespace,
+    topologies: list[TopologyRow] | None = None,
+    plan: capacity.Plan | None = None,
+) -> None:
     output = (
         args.output
         or ROOT / "bench-results" / f"bench-{time.strftime('%Y%m%d-%H%M%S')}-w{args.workers}.json"
     )
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(
-        json.dumps(
-            {
-                "workers": args.workers,
-                "connections": args.connections,
-                "duration_s": args.duration,
-                "runs": {label: [asdict(r) for r in results] for label, results in runs.items()},
-            },
-            indent=2,
-        )
-    )
+    document: dict[str, object] = {
+        "workers": args.workers,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "topology": args.topology,
+        "runs": {label: [asdict(r) for r in results] for label, results in runs.items()},
+    }
+    if topologies is not None:
+        document["single_vs_cluster"] = [asdict(row) for row in topologies]
+    if plan is not None:
+        document["capacity"] = asdict(plan)
+    output.write_text(json.dumps(document, indent=2))
     print(f"\nwritten to {output}")
+    if plan is not None or topologies is not None:
+        markdown = output.with_suffix(".md")
+        markdown.write_text(_markdown(runs, args, topologies, plan))
+        print(f"written to {markdown}")
+
+
+def _markdown(
+    runs: dict[str, list[Result]],
+    args: argparse.Namespace,
+    topologies: list[TopologyRow] | None,
+    plan: capacity.Plan | None,
+) -> str:
+    """The cluster's figures as Markdown tables, ready for the README."""
+    out = [
+        f"# make bench --topology {args.topology}, {time.strftime('%Y-%m-%d %H:%M')}",
+        "",
+        f"{args.workers} worker(s), {args.connections} connections, {args.duration} s per "
+        f"scenario after {args.warmup} s of warm-up, {os.cpu_count()} cores.",
+    ]
+    if topologies is not None:
+        out += ["", "## Single server and cluster, same run", ""]
+        out += _topology_table(topologies, markdown=True)
+        out += ["", *_topology_notes(topologies)]
+    for label, results in runs.items():
+        if any(r.cpu_primary_s is not None for r in results):
+            out += ["", f"## {label}: CPU ms per request, and where the reads went", ""]
+            out += _cluster_table(results, markdown=True)
+    if plan is not None:
+        out += ["", "## Capacity on paper", "", plan.method, ""]
+        out += capacity.markdown(plan)
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":
