@@ -144,7 +144,9 @@ class ReplicationMonitor:
         if self.fence is None:
             return []
         needed = max(required, self.fence)
-        ready = [r for r in self.replicas if r.healthy and r.replayed >= needed]
+        ready = [
+            r for r in self.replicas if r.role == "replica" and r.healthy and r.replayed >= needed
+        ]
         if len(ready) > 1:
             shift = next(self._turn) % len(ready)
             ready = ready[shift:] + ready[:shift]
@@ -199,8 +201,9 @@ class ReplicationMonitor:
             replica.role, replica.healthy, replica.lag_seconds = "down", False, None
             return
         if not row["recovering"]:
-            # Promoted (or listed by mistake): the primary's pool serves it as the primary.
-            replica.role, replica.healthy, replica.lag_seconds = "primary", False, None
+            # Promoted (or listed on purpose, every node): well, but the primary's pool
+            # serves it, as the primary.
+            replica.role, replica.healthy, replica.lag_seconds = "primary", True, None
             return
         replica.role = "replica"
         replica.replayed = int(row["replayed"])

@@ -292,6 +292,7 @@ async def test_a_promoted_replica_leaves_the_rotation_and_the_new_primary_fences
     await monitor.check()
 
     assert [r.role for r in monitor.replicas] == ["primary", "replica"]
+    assert monitor.replicas[0].healthy  # well, and out of the rotation all the same
     assert monitor.fence == 200
     assert await served_by(reader) == "primary"  # r2 has not replayed the new primary's 200
 
