@@ -13,7 +13,8 @@ how far it has replayed:
   lags at most `max_lag` seconds; a read that fails on it takes it out until the next round
   and runs on the primary instead, so the client never sees the replica's failure.
 - read-your-writes: a read for a user who wrote needs a replica at or past that user's
-  write position (write_positions.py); none there yet, the primary answers.
+  write position (write_positions.py). None known to be there yet, one replica is asked
+  how far it has replayed; still behind, the primary answers.
 - the fence: positions live in an UNLOGGED table, emptied by a crash or a failover. When the
   primary is first seen, restarts or is replaced, no replica serves anything until it has
   replayed the new primary's position of that moment, which is past every acknowledged write.
@@ -57,6 +58,10 @@ SELECT pg_is_in_recovery() AS recovering,
        (CASE WHEN pg_is_in_recovery() THEN COALESCE(pg_last_wal_replay_lsn(), '0/0')
              ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::bigint AS replayed,
        CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END AS paused"""
+
+REPLAYED_SQL = (
+    "SELECT (COALESCE(pg_last_wal_replay_lsn(), '0/0') - '0/0'::pg_lsn)::bigint AS replayed"
+)
 
 PRUNE_EVERY_SECONDS = 60.0
 
@@ -151,6 +156,18 @@ class ReplicationMonitor:
             shift = next(self._turn) % len(ready)
             ready = ready[shift:] + ready[:shift]
         return ready
+
+    def behind(self, required: int) -> Replica | None:
+        """A replica in rotation that had not replayed `required` at the last check (it may
+        have by now), the next in turn; None when there is none."""
+        if self.fence is None:
+            return None
+        lagging = [
+            r
+            for r in self.replicas
+            if r.role == "replica" and r.healthy and self.fence <= r.replayed < required
+        ]
+        return lagging[next(self._turn) % len(lagging)] if lagging else None
 
     def suspect(self, replica: Replica) -> None:
         """A read failed on it: out of rotation until a round finds it well again."""
@@ -275,7 +292,8 @@ class RoutedReader:
 
     async def fetchrow(self, sql: str, *args: object) -> asyncpg.Record | None:
         required = await self._positions.required()
-        for replica in self._monitor.candidates(required):
+        replicas = self._monitor.candidates(required) or await self._caught_up(required)
+        for replica in replicas:
             try:
                 # A replica that stopped answering (frozen, cut off) must not hold the read
                 # until the request's deadline: the primary gets the time that is left.
@@ -293,6 +311,25 @@ class RoutedReader:
             return row
         self._monitor.primary.reads += 1
         return await self._primary.fetchrow(sql, *args)
+
+    async def _caught_up(self, required: int) -> list[Replica]:
+        """The reader wrote since the last check: ask one replica how far it has replayed.
+
+        Streaming takes milliseconds and a check comes every REPLICA_CHECK_INTERVAL, so a
+        user's read right after their write would otherwise always fall to the primary: one
+        small statement on a replica instead keeps most of those reads off it."""
+        replica = self._monitor.behind(required)
+        if replica is None:
+            return []
+        try:
+            async with asyncio.timeout(self._replica_timeout):
+                row = await replica.reader.fetchrow(REPLAYED_SQL)
+        except (StorageUnavailable, TransientStorageError, TimeoutError):
+            self._monitor.suspect(replica)
+            return []
+        replayed = int(row["replayed"]) if row is not None else 0
+        replica.replayed = max(replica.replayed, replayed)
+        return [replica] if replayed >= required else []
 
 
 def replicas_from_urls(

@@ -13,7 +13,7 @@ from typing import Any, cast
 import pytest
 
 from adapters.postgres import read_routing
-from adapters.postgres.read_routing import Replica, ReplicationMonitor, RoutedReader
+from adapters.postgres.read_routing import REPLAYED_SQL, Replica, ReplicationMonitor, RoutedReader
 from adapters.postgres.write_positions import LOOKUP_SQL, RECORD_SQL, ActorScope, WritePositions
 from domain.errors import StorageUnavailable
 from domain.model import UserId
@@ -31,10 +31,14 @@ class FakeReader:
         self.row: dict[str, Any] | None = row if row is not None else {"served_by": name}
         self.error: Exception | None = None
         self.frozen = False
+        self.replayed = 0
+        """How far this server has replayed now (the monitor may know less)."""
         self.statements: list[tuple[str, tuple[object, ...]]] = []
 
     async def fetchrow(self, sql: str, *args: object) -> dict[str, Any] | None:
         self.statements.append((sql, args))
+        if sql == REPLAYED_SQL:
+            return {"replayed": self.replayed}
         if self.frozen:
             await asyncio.sleep(3600)
         if self.error is not None:
@@ -147,13 +151,29 @@ async def test_a_user_who_wrote_reads_from_the_primary_until_a_replica_passed_th
     actor.bind(UserId(7))
     primary.row = {"lsn": 150, "served_by": "primary"}  # the lookup finds position 150
 
-    assert await served_by(reader) == "primary"
+    assert await served_by(reader) == "primary"  # asked, r1 says it is still at 100
     assert primary.statements[0] == (LOOKUP_SQL, (7,))
 
     servers.primary(lsn=160)
     servers.replica("r1", 150)
     await monitor.check()
     assert await served_by(reader) == "r1"
+
+
+async def test_a_replica_that_replayed_the_write_since_the_last_check_serves_the_writer(
+    servers: Servers,
+) -> None:
+    monitor, reader, primary, readers, actor = stack(Clock(), names=("r1",))
+    servers.primary(lsn=100)
+    servers.replica("r1", 100)
+    await monitor.check()
+    actor.bind(UserId(7))
+    primary.row = {"lsn": 150, "served_by": "primary"}
+    readers["r1"].replayed = 151  # streamed and replayed a millisecond after the commit
+
+    assert await served_by(reader) == "r1"
+    assert [sql for sql, _ in readers["r1"].statements] == [REPLAYED_SQL, "SELECT something"]
+    assert monitor.replicas[0].replayed == 151
 
 
 async def test_anonymous_reads_look_up_no_position(servers: Servers) -> None:
