@@ -103,6 +103,15 @@ class LocalCluster:
         for name in sorted(NAMES, key=lambda name: name != primary):
             self.stop(name)
 
+    def abandon(self) -> None:
+        """Stop at once whatever runs in the directory (left by a run that was killed):
+        nothing here is kept, so there is no checkpoint to wait for."""
+        if not self.root.exists():
+            return
+        for name in NAMES:
+            if self.running(name):
+                self.stop(name, immediate=True)
+
     # --- one server -------------------------------------------------------------------
 
     def running(self, name: str) -> bool:

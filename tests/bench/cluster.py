@@ -74,7 +74,7 @@ class BenchCluster:
 def start(stack: ExitStack) -> BenchCluster:
     """A fresh cluster, migrated to head; `stack` stops its servers however the run ends
     (their data and logs stay in CLUSTER_DIR until the next run)."""
-    _stop_leftovers()
+    LocalCluster(root=CLUSTER_DIR, base_port=BASE_PORT).abandon()  # a killed run's servers
     shutil.rmtree(CLUSTER_DIR, ignore_errors=True)
     cluster = LocalCluster(root=CLUSTER_DIR, base_port=BASE_PORT)
     stack.callback(_down, cluster)
@@ -109,13 +109,3 @@ def _down(cluster: LocalCluster) -> None:
         cluster.down()
     except ClusterError as error:
         print(f"stopping the bench cluster: {error}", file=sys.stderr)
-
-
-def _stop_leftovers() -> None:
-    """A run killed earlier may have left its servers running in the directory."""
-    if not CLUSTER_DIR.exists():
-        return
-    cluster = LocalCluster(root=CLUSTER_DIR, base_port=BASE_PORT)
-    for name in cluster.names:
-        if cluster.running(name):
-            cluster.stop(name, immediate=True)

@@ -45,7 +45,7 @@ def main() -> int:
     # stops the instances and the cluster.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     timeline = Timeline()
-    _stop_leftovers()
+    LocalCluster(root=DRILL_DIR, base_port=BASE_PORT).abandon()  # a killed run's servers
     shutil.rmtree(DRILL_DIR, ignore_errors=True)
     cluster = LocalCluster(root=DRILL_DIR, base_port=BASE_PORT)
     instances = _instances(cluster)
@@ -167,16 +167,6 @@ def _instances(cluster: LocalCluster) -> list[AppInstance]:
         AppInstance(f"instance{n}", port, env, DRILL_DIR / f"instance{n}.log")
         for n, port in enumerate(INSTANCE_PORTS, start=1)
     ]
-
-
-def _stop_leftovers() -> None:
-    """A drill killed earlier may have left its servers running in the directory."""
-    if not DRILL_DIR.exists():
-        return
-    cluster = LocalCluster(root=DRILL_DIR, base_port=BASE_PORT)
-    for name in cluster.names:
-        if cluster.running(name):
-            cluster.stop(name, immediate=True)
 
 
 def _ensure_free(port: int) -> None:

@@ -103,6 +103,14 @@ def stack(
     return monitor, reader, primary, readers, actor
 
 
+async def settled(servers: Servers, monitor: ReplicationMonitor, *names: str) -> None:
+    """A first check with the primary at 100 and the replicas (r1 by default) there too."""
+    servers.primary(lsn=100)
+    for name in names or ("r1",):
+        servers.replica(name, 100)
+    await monitor.check()
+
+
 async def served_by(reader: RoutedReader) -> str:
     row = await reader.fetchrow("SELECT something", None)
     assert row is not None
@@ -117,10 +125,7 @@ async def test_before_the_first_check_every_read_goes_to_the_primary(servers: Se
 
 async def test_caught_up_replicas_serve_anonymous_reads_in_turn(servers: Servers) -> None:
     monitor, reader, *_ = stack(Clock())
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    servers.replica("r2", 100)
-    await monitor.check()
+    await settled(servers, monitor, "r1", "r2")
 
     assert {await served_by(reader) for _ in range(4)} == {"r1", "r2"}
     assert [r.lag_seconds for r in monitor.replicas] == [0.0, 0.0]
@@ -145,9 +150,7 @@ async def test_a_user_who_wrote_reads_from_the_primary_until_a_replica_passed_th
     servers: Servers,
 ) -> None:
     monitor, reader, primary, _, actor = stack(Clock(), names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     actor.bind(UserId(7))
     primary.row = {"lsn": 150, "served_by": "primary"}  # the lookup finds position 150
 
@@ -164,9 +167,7 @@ async def test_a_replica_that_replayed_the_write_since_the_last_check_serves_the
     servers: Servers,
 ) -> None:
     monitor, reader, primary, readers, actor = stack(Clock(), names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     actor.bind(UserId(7))
     primary.row = {"lsn": 150, "served_by": "primary"}
     readers["r1"].replayed = 151  # streamed and replayed a millisecond after the commit
@@ -178,9 +179,7 @@ async def test_a_replica_that_replayed_the_write_since_the_last_check_serves_the
 
 async def test_anonymous_reads_look_up_no_position(servers: Servers) -> None:
     monitor, reader, primary, _, actor = stack(Clock(), names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     actor.bind(None)
 
     assert await served_by(reader) == "r1"
@@ -205,9 +204,7 @@ async def test_a_replica_further_behind_than_the_max_lag_leaves_the_rotation_and
 ) -> None:
     clock = Clock()
     monitor, reader, *_ = stack(clock, names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     for step in range(1, 8):  # the primary moves on, the replica replays nothing
         clock.now += 1.0
         servers.primary(lsn=100 + step * 10)
@@ -254,9 +251,7 @@ async def test_a_read_that_fails_on_a_replica_is_answered_by_the_primary(
     servers: Servers,
 ) -> None:
     monitor, reader, _, readers, _ = stack(Clock(), names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     readers["r1"].error = StorageUnavailable("ConnectionDoesNotExistError")
 
     assert await served_by(reader) == "primary"
@@ -271,9 +266,7 @@ async def test_a_replica_that_stopped_answering_gives_the_read_to_the_primary_in
     servers: Servers,
 ) -> None:
     monitor, reader, _, readers, _ = stack(Clock(), names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     readers["r1"].frozen = True
 
     started = time.monotonic()
@@ -288,9 +281,7 @@ async def test_a_viewer_the_replica_does_not_know_yet_is_asked_of_the_primary(
     """Registration records no position (nobody was signed in): the new user's first read
     may reach a replica that has not replayed the user yet."""
     monitor, reader, primary, readers, _ = stack(Clock(), names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     readers["r1"].row = {"viewer_known": False, "served_by": "r1"}
     primary.row = {"viewer_known": True, "served_by": "primary"}
 
@@ -301,10 +292,7 @@ async def test_a_promoted_replica_leaves_the_rotation_and_the_new_primary_fences
     servers: Servers,
 ) -> None:
     monitor, reader, *_ = stack(Clock())
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    servers.replica("r2", 100)
-    await monitor.check()
+    await settled(servers, monitor, "r1", "r2")
 
     # r1 is promoted; the multi-host primary URL now reaches it (another port).
     servers.primary(lsn=200, port=5433)
@@ -323,9 +311,7 @@ async def test_a_promoted_replica_leaves_the_rotation_and_the_new_primary_fences
 
 async def test_a_primary_restart_fences_the_replicas_too(servers: Servers) -> None:
     monitor, *_ = stack(Clock(), names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     servers.primary(lsn=120, started="t1")
     await monitor.check()
 
@@ -338,9 +324,7 @@ async def test_while_the_primary_is_down_caught_up_replicas_keep_serving(
 ) -> None:
     clock = Clock()
     monitor, reader, *_ = stack(clock, names=("r1",))
-    servers.primary(lsn=100)
-    servers.replica("r1", 100)
-    await monitor.check()
+    await settled(servers, monitor)
     servers.answers["primary"] = OSError("connection refused")
     for _ in range(10):
         clock.now += 1.0
