@@ -26,7 +26,8 @@ def machine_memory() -> int:
 def sized_settings(memory: int, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """The usual starting points: shared_buffers 25% of memory (at most 8 GB),
     effective_cache_size 75%, maintenance_work_mem 5% (at most 1 GB), work_mem 32 MB
-    (64 MB from 16 GB of memory), max_wal_size 4 GB, WAL compressed; `overrides` win."""
+    (64 MB from 16 GB of memory), max_wal_size 4 GB, WAL compressed, a checkpoint every
+    15 min; `overrides` win."""
     mib = memory // MIB
     settings = {
         "shared_buffers": f"{min(mib // 4, 8192)}MB",
@@ -39,6 +40,11 @@ def sized_settings(memory: int, overrides: Mapping[str, str] | None = None) -> d
         "max_wal_size": "4GB",
         "min_wal_size": "1GB",
         "wal_compression": "pglz",
+        # After each checkpoint, the first change to a page logs the whole page. At a million
+        # articles the writes touch many more distinct pages than at 500, so that phase costs
+        # more there: write_mix at 1M was 1.04 of 500 between checkpoints, 0.72 across one.
+        # A third as many checkpoints; crash recovery replays at most 15 min (or max_wal_size).
+        "checkpoint_timeout": "15min",
         "effective_io_concurrency": "200",
     }
     settings.update(overrides or {})

@@ -18,6 +18,9 @@ def test_settings_follow_the_machines_memory() -> None:
     assert big["shared_buffers"] == "8192MB", "capped at 8 GB"
     assert big["maintenance_work_mem"] == "1024MB", "capped at 1 GB"
     assert big["work_mem"] == "64MB"
+    # Writes at size: fewer checkpoints, smaller full-page images (README "Data at scale").
+    assert (big["max_wal_size"], big["checkpoint_timeout"]) == ("4GB", "15min")
+    assert big["wal_compression"] == "pglz"
 
 
 def test_overrides_win_and_may_add_settings() -> None:
