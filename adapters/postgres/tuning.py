@@ -40,10 +40,10 @@ def sized_settings(memory: int, overrides: Mapping[str, str] | None = None) -> d
         "max_wal_size": "4GB",
         "min_wal_size": "1GB",
         "wal_compression": "pglz",
-        # After each checkpoint, the first change to a page logs the whole page. At a million
-        # articles the writes touch many more distinct pages than at 500, so that phase costs
-        # more there: write_mix at 1M was 1.04 of 500 between checkpoints, 0.72 across one.
-        # A third as many checkpoints; crash recovery replays at most 15 min (or max_wal_size).
+        # A checkpoint writes the dirty pages out (many more, and scattered, at a million
+        # articles) while commits wait on the WAL's fsync: write_mix at 1M did 1.04 of its
+        # 500-article figure with no checkpoint running, 0.72 with one. A third as many;
+        # crash recovery then replays at most 15 min of WAL (or max_wal_size).
         "checkpoint_timeout": "15min",
         "effective_io_concurrency": "200",
     }
