@@ -28,6 +28,7 @@ from adapters.postgres.read_routing import (
     ReplicationMonitor,
     RoutedReader,
     replicas_from_urls,
+    watch_engine,
 )
 from adapters.postgres.write_positions import ActorScope, WritePositions
 from adapters.security.passwords import Argon2PasswordHasher
@@ -131,7 +132,11 @@ class Container(containers.DeclarativeContainer):
     )
     replication_monitor = providers.Singleton(
         ReplicationMonitor,
-        engine,
+        providers.Singleton(
+            watch_engine,
+            url=providers.Callable(_database_url, settings),
+            pool=providers.Callable(_pool_options, settings),
+        ),
         replicas,
         write_positions,
         max_lag=settings.provided.replica_max_lag,

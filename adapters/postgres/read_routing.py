@@ -29,7 +29,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import asyncpg
@@ -72,7 +72,11 @@ class Replica:
 
     name: str
     engine: AsyncEngine
+    """The pool the reads use."""
     reader: DriverReader
+    watch: AsyncEngine
+    """One connection of its own for the monitor: a pool full of reads must not look like
+    a replica that does not answer."""
     role: Role = "down"
     replayed: int = 0
     lag_seconds: float | None = None
@@ -114,7 +118,7 @@ class ReplicationMonitor:
         timeout: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._primary_engine = primary
+        self.primary_watch = primary
         self.replicas = tuple(replicas)
         self._positions = positions
         self.max_lag = max_lag
@@ -186,7 +190,7 @@ class ReplicationMonitor:
 
     async def _check_primary(self) -> None:
         try:
-            row = await _ask(self._primary_engine, PRIMARY_SQL, self._timeout)
+            row = await _ask(self.primary_watch, PRIMARY_SQL, self._timeout)
         except Exception as error:
             if self.primary.role != "down":
                 logger.warning("primary unreachable: %s", type(error).__name__)
@@ -211,7 +215,7 @@ class ReplicationMonitor:
 
     async def _check_replica(self, replica: Replica) -> None:
         try:
-            row = await _ask(replica.engine, SERVER_SQL, self._timeout)
+            row = await _ask(replica.watch, SERVER_SQL, self._timeout)
         except Exception as error:
             if replica.role != "down":
                 logger.warning("replica %s unreachable: %s", replica.name, type(error).__name__)
@@ -340,10 +344,16 @@ def replicas_from_urls(
     for url in urls:
         engine = create_engine(url, pool, counter)
         name = f"{engine.url.host or 'local'}:{engine.url.port or 5432}"
-        replicas.append(
-            Replica(name, engine, DriverReader(engine, counter, in_transaction=pool.pgbouncer))
-        )
+        reader = DriverReader(engine, counter, in_transaction=pool.pgbouncer)
+        replicas.append(Replica(name, engine, reader, watch_engine(url, pool)))
     return replicas
+
+
+def watch_engine(url: str, pool: PoolOptions) -> AsyncEngine:
+    """The monitor's own connection to a server (the primary's too): its checks never wait
+    behind the requests for a pooled connection, so a busy pool is not taken for an
+    unreachable server and the primary's position keeps being sampled under load."""
+    return create_engine(url, replace(pool, size=1, max_overflow=0, timeout=1.0))
 
 
 class ReplicatedStorageRuntime:
@@ -366,6 +376,8 @@ class ReplicatedStorageRuntime:
             self._task = None
         for replica in self._monitor.replicas:
             await replica.engine.dispose()
+            await replica.watch.dispose()
+        await self._monitor.primary_watch.dispose()
         await self._primary.stop()
 
     def pool_stats(self) -> tuple[int, int] | None:

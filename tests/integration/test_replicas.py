@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from fastapi import FastAPI
 
 from adapters.postgres.cluster import LocalCluster
 from entrypoints.http.app import create_app
@@ -41,7 +42,9 @@ def cluster() -> Iterator[LocalCluster]:
 
 
 @asynccontextmanager
-async def instance(cluster: LocalCluster) -> AsyncIterator[httpx.AsyncClient]:
+async def served(
+    cluster: LocalCluster, **overrides: object
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     """One app instance on the cluster, as `make run CLUSTER=1` configures it."""
     settings = make_settings(
         storage="postgres",
@@ -51,13 +54,20 @@ async def instance(cluster: LocalCluster) -> AsyncIterator[httpx.AsyncClient]:
         replica_check_interval=0.1,
         replica_read_timeout=REPLICA_READ_TIMEOUT,
         db_connect_timeout=1.0,
+        **overrides,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://conduit.test") as c:
             await until(lambda: replicas_serving(c), "both replicas in rotation")
-            yield c
+            yield c, app
+
+
+@asynccontextmanager
+async def instance(cluster: LocalCluster) -> AsyncIterator[httpx.AsyncClient]:
+    async with served(cluster) as (client, _):
+        yield client
 
 
 async def databases(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
@@ -205,6 +215,19 @@ def _server_processes(cluster: LocalCluster, name: str) -> list[psutil.Process]:
     pid = int((cluster.data_dir(name) / "postmaster.pid").read_text().split()[0])
     postmaster = psutil.Process(pid)
     return [postmaster, *postmaster.children(recursive=True)]
+
+
+async def test_a_pool_busy_with_requests_does_not_hide_the_primary_from_the_monitor(
+    cluster: LocalCluster,
+) -> None:
+    """Its checks have connections of their own: a full pool is not an unreachable primary,
+    and the replicas' lag keeps being measured."""
+    async with served(cluster, db_pool_size=1) as (_, app):
+        monitor = app.state.container.replication_monitor()
+        async with app.state.container.engine().connect():  # the pool's only connection
+            await asyncio.sleep(3 * 1.0 + 0.5)  # three of the monitor's 1 s timeouts
+            assert monitor.primary.role == "primary"
+            assert all(r.healthy for r in monitor.replicas if r.role == "replica")
 
 
 async def _role(client: httpx.AsyncClient, port: int, role: str) -> bool:

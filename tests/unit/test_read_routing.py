@@ -95,7 +95,10 @@ def stack(
     actor = ActorScope()
     positions = WritePositions(cast(Any, primary), actor)
     readers = {name: FakeReader(name) for name in names}
-    replicas = [Replica(name, cast(Any, name), cast(Any, readers[name])) for name in names]
+    replicas = [
+        Replica(name, cast(Any, f"{name} pool"), cast(Any, readers[name]), cast(Any, name))
+        for name in names
+    ]
     monitor = ReplicationMonitor(
         cast(Any, "primary"), replicas, positions, max_lag=MAX_LAG, interval=0.2, clock=clock
     )
