@@ -28,7 +28,7 @@ from adapters.postgres.read_routing import (
     ReplicationMonitor,
     RoutedReader,
     replicas_from_urls,
-    watch_engine,
+    watch_reader,
 )
 from adapters.postgres.write_positions import ActorScope, WritePositions
 from adapters.security.passwords import Argon2PasswordHasher
@@ -133,7 +133,7 @@ class Container(containers.DeclarativeContainer):
     replication_monitor = providers.Singleton(
         ReplicationMonitor,
         providers.Singleton(
-            watch_engine,
+            watch_reader,
             url=providers.Callable(_database_url, settings),
             pool=providers.Callable(_pool_options, settings),
         ),

@@ -74,7 +74,7 @@ class Replica:
     engine: AsyncEngine
     """The pool the reads use."""
     reader: DriverReader
-    watch: AsyncEngine
+    watch: DriverReader
     """One connection of its own for the monitor: a pool full of reads must not look like
     a replica that does not answer."""
     role: Role = "down"
@@ -109,7 +109,7 @@ class ReplicationMonitor:
 
     def __init__(
         self,
-        primary: AsyncEngine,
+        primary: DriverReader,
         replicas: Sequence[Replica],
         positions: WritePositions,
         *,
@@ -260,22 +260,13 @@ class ReplicationMonitor:
             await self._positions.prune(max(PRUNE_EVERY_SECONDS, 10 * self.max_lag))
 
 
-async def _ask(engine: AsyncEngine, sql: str, seconds: float) -> asyncpg.Record:
-    """One row from a pooled connection within `seconds`, connecting included."""
-
-    async def ask() -> asyncpg.Record:
-        async with engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver: asyncpg.Connection = raw.driver_connection
-            try:
-                row: asyncpg.Record | None = await driver.fetchrow(sql)
-            except BaseException:
-                await asyncio.shield(conn.invalidate())
-                raise
-            assert row is not None
-            return row
-
-    return await asyncio.wait_for(ask(), seconds)
+async def _ask(watch: DriverReader, sql: str, seconds: float) -> asyncpg.Record:
+    """The one row of `sql` within `seconds`, connecting included (a connection cut off
+    at the deadline is dropped by the reader)."""
+    row = await asyncio.wait_for(watch.fetchrow(sql), seconds)
+    if row is None:
+        raise LookupError(f"no row from {sql!r}")
+    return row
 
 
 class RoutedReader:
@@ -345,15 +336,17 @@ def replicas_from_urls(
         engine = create_engine(url, pool, counter)
         name = f"{engine.url.host or 'local'}:{engine.url.port or 5432}"
         reader = DriverReader(engine, counter, in_transaction=pool.pgbouncer)
-        replicas.append(Replica(name, engine, reader, watch_engine(url, pool)))
+        replicas.append(Replica(name, engine, reader, watch_reader(url, pool)))
     return replicas
 
 
-def watch_engine(url: str, pool: PoolOptions) -> AsyncEngine:
+def watch_reader(url: str, pool: PoolOptions) -> DriverReader:
     """The monitor's own connection to a server (the primary's too): its checks never wait
     behind the requests for a pooled connection, so a busy pool is not taken for an
-    unreachable server and the primary's position keeps being sampled under load."""
-    return create_engine(url, replace(pool, size=1, max_overflow=0, timeout=1.0))
+    unreachable server and the primary's position keeps being sampled under load. Its
+    statements are not the service's: counted apart."""
+    engine = create_engine(url, replace(pool, size=1, max_overflow=0, timeout=1.0))
+    return DriverReader(engine, StatementCounter(), in_transaction=pool.pgbouncer)
 
 
 class ReplicatedStorageRuntime:
@@ -376,8 +369,8 @@ class ReplicatedStorageRuntime:
             self._task = None
         for replica in self._monitor.replicas:
             await replica.engine.dispose()
-            await replica.watch.dispose()
-        await self._monitor.primary_watch.dispose()
+            await replica.watch.engine.dispose()
+        await self._monitor.primary_watch.engine.dispose()
         await self._primary.stop()
 
     def pool_stats(self) -> tuple[int, int] | None:

@@ -151,7 +151,8 @@ _CONNECTION_LOST = (
 
 
 class DriverReader:
-    """Runs one read statement on a pooled connection's asyncpg driver.
+    """Runs one statement on a pooled connection's asyncpg driver: a read (`fetchrow`), or
+    a bookkeeping write in a transaction of its own (`execute`).
 
     Hand-written SQL with numbered parameters skips Core compilation, and asyncpg keeps
     each statement prepared on its connection. Behind PgBouncer (transaction pooling) the
@@ -164,7 +165,7 @@ class DriverReader:
     def __init__(
         self, engine: AsyncEngine, counter: StatementCounter, *, in_transaction: bool = False
     ) -> None:
-        self._engine = engine
+        self.engine = engine
         self._counter = counter
         self._in_transaction = in_transaction
 
@@ -192,7 +193,7 @@ class DriverReader:
     async def _run(
         self, sql: str, args: tuple[object, ...], *, fetch: bool
     ) -> asyncpg.Record | None:
-        async with self._engine.connect() as conn:
+        async with self.engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver: asyncpg.Connection = raw.driver_connection
             try:
