@@ -9,9 +9,10 @@ how far it has replayed:
   a sample taken at time t has everything the primary had at t, so it is at most
   (newest sample - t) behind. Measured in time against the primary's own positions, it
   stays 0 for an idle primary (unlike now() - pg_last_xact_replay_timestamp()).
-- health: a replica is in rotation while it answers within `timeout`, is in recovery and
-  lags at most `max_lag` seconds; a read that fails on it takes it out until the next round
-  and runs on the primary instead, so the client never sees the replica's failure.
+- health: a replica is in rotation while it answers within `timeout`, is in recovery, is
+  not paused and lags at most `max_lag` seconds; a read that fails on it takes it out
+  until the next round and runs on the primary instead, so the client never sees the
+  replica's failure.
 - read-your-writes: a read for a user who wrote needs a replica at or past that user's
   write position (write_positions.py). None known to be there yet, one replica is asked
   how far it has replayed; still behind, the primary answers.
@@ -231,7 +232,13 @@ class ReplicationMonitor:
         replica.paused = bool(row["paused"])
         replica.lag_seconds = self._lag(replica.replayed)
         was = replica.healthy
-        replica.healthy = replica.lag_seconds is not None and replica.lag_seconds <= self.max_lag
+        # Paused replay (pg_wal_replay_pause(), an operator at work) only falls further
+        # behind: out at once rather than after REPLICA_MAX_LAG of stale answers.
+        replica.healthy = (
+            not replica.paused
+            and replica.lag_seconds is not None
+            and replica.lag_seconds <= self.max_lag
+        )
         if was != replica.healthy:
             logger.warning(
                 "replica %s %s (lag %s s)",

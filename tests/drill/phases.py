@@ -12,7 +12,8 @@ from tests.drill.gameday import GameDay, asyncpg_dsn, hold
 PHASE_SECONDS = 12.0
 REPLICA_DOWN_SECONDS = 8.0
 REPLAY_PAUSE_SECONDS = 6.0
-"""Longer than the instances' REPLICA_MAX_LAG (2 s): the paused replica must leave rotation."""
+"""Longer than the instances' REPLICA_MAX_LAG (2 s): the paused replica leaves rotation at the
+next check, and would by its lag alone."""
 ROTATION_WAIT_SECONDS = 15.0
 WRITES_BACK_WAIT_SECONDS = 30.0
 AFTER_REJOIN_SECONDS = 5.0

@@ -77,8 +77,10 @@ class Servers:
             "started": started,
         }
 
-    def replica(self, name: str, replayed: int, *, recovering: bool = True) -> None:
-        self.answers[name] = {"recovering": recovering, "replayed": replayed, "paused": False}
+    def replica(
+        self, name: str, replayed: int, *, recovering: bool = True, paused: bool = False
+    ) -> None:
+        self.answers[name] = {"recovering": recovering, "replayed": replayed, "paused": paused}
 
 
 @pytest.fixture
@@ -223,6 +225,23 @@ async def test_a_replica_further_behind_than_the_max_lag_leaves_the_rotation_and
     servers.replica("r1", 170)  # has what the primary had a second ago
     await monitor.check()
     assert replica.healthy and replica.lag_seconds == pytest.approx(1.0)
+    assert await served_by(reader) == "r1"
+
+
+async def test_a_replica_whose_replay_is_paused_leaves_the_rotation_at_once(
+    servers: Servers,
+) -> None:
+    monitor, reader, *_ = stack(Clock(), names=("r1",))
+    await settled(servers, monitor)
+    servers.replica("r1", 100, paused=True)
+    await monitor.check()
+
+    assert monitor.replicas[0].lag_seconds == 0.0
+    assert not monitor.replicas[0].healthy
+    assert await served_by(reader) == "primary"
+
+    servers.replica("r1", 100)
+    await monitor.check()
     assert await served_by(reader) == "r1"
 
 
