@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -103,16 +104,21 @@ class LocalCluster:
         for name in sorted(NAMES, key=lambda name: name != primary):
             self.stop(name)
 
-    def abandon(self) -> None:
-        """Stop at once whatever runs in the directory (left by a run that was killed):
-        nothing here is kept, so there is no checkpoint to wait for."""
+    def wipe(self) -> None:
+        """Start from nothing: stop at once whatever runs in the directory (left by a run
+        that was killed; nothing is kept, so no checkpoint to wait for), then delete it."""
         if not self.root.exists():
             return
         for name in NAMES:
             if self.running(name):
                 self.stop(name, immediate=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     # --- one server -------------------------------------------------------------------
+
+    def pid(self, name: str) -> int | None:
+        """The server's postmaster process, when it has run (it may have died since)."""
+        return files.postmaster_pid(self.data_dir(name))
 
     def running(self, name: str) -> bool:
         return files.postmaster_alive(self.data_dir(name))

@@ -68,11 +68,18 @@ def is_standby(data_dir: Path) -> bool:
     return (data_dir / "standby.signal").exists()
 
 
+def postmaster_pid(data_dir: Path) -> int | None:
+    """The pid postmaster.pid names, or None without one (alive or not: see below)."""
+    try:
+        return int((data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
 def postmaster_alive(data_dir: Path) -> bool:
     """Whether the postmaster named by postmaster.pid is alive (what `pg_ctl status` does)."""
-    try:
-        pid = int((data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
-    except (OSError, ValueError):
+    pid = postmaster_pid(data_dir)
+    if pid is None:
         return False
     try:
         os.kill(pid, 0)

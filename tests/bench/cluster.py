@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -74,9 +73,8 @@ class BenchCluster:
 def start(stack: ExitStack) -> BenchCluster:
     """A fresh cluster, migrated to head; `stack` stops its servers however the run ends
     (their data and logs stay in CLUSTER_DIR until the next run)."""
-    LocalCluster(root=CLUSTER_DIR, base_port=BASE_PORT).abandon()  # a killed run's servers
-    shutil.rmtree(CLUSTER_DIR, ignore_errors=True)
     cluster = LocalCluster(root=CLUSTER_DIR, base_port=BASE_PORT)
+    cluster.wipe()  # and a killed run's servers with it
     stack.callback(_down, cluster)
     print(f"starting a primary and two replicas under {CLUSTER_DIR} ...", file=sys.stderr)
     cluster.up()
@@ -91,7 +89,8 @@ def start(stack: ExitStack) -> BenchCluster:
         role = cluster.role(name)
         if role == "down":
             raise ClusterError(f"{name} is down after cluster up")
-        pid = int((cluster.data_dir(name) / "postmaster.pid").read_text().splitlines()[0])
+        pid = cluster.pid(name)
+        assert pid is not None  # running: role() said so
         nodes.append(Node(name, role, pid, f"127.0.0.1:{cluster.port(name)}"))
     bench = BenchCluster(cluster, nodes)
     schema.upgrade(bench.seed_url())

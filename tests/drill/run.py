@@ -9,7 +9,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -45,9 +44,8 @@ def main() -> int:
     # stops the instances and the cluster.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     timeline = Timeline()
-    LocalCluster(root=DRILL_DIR, base_port=BASE_PORT).abandon()  # a killed run's servers
-    shutil.rmtree(DRILL_DIR, ignore_errors=True)
     cluster = LocalCluster(root=DRILL_DIR, base_port=BASE_PORT)
+    cluster.wipe()  # and a killed run's servers with it
     instances = _instances(cluster)
     recorder = Recorder()
     balancer = Balancer(

@@ -162,8 +162,9 @@ async def test_failover_keeps_writes_and_moves_the_primary_url(
     assert _eventually_visible(cluster, "node1", after)
 
 
-def test_abandon_stops_whatever_runs_in_the_directory(cluster: LocalCluster) -> None:
+def test_wipe_stops_whatever_runs_in_the_directory(cluster: LocalCluster) -> None:
     """What the drill and the bench do first, after a run of theirs was killed."""
-    LocalCluster(cluster.root, cluster.base_port).abandon()
+    LocalCluster(cluster.root, cluster.base_port).wipe()
 
     assert [cluster.role(name) for name in cluster.names] == ["down", "down", "down"]
+    assert not cluster.root.exists()

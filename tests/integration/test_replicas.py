@@ -212,7 +212,8 @@ async def test_a_frozen_replica_costs_one_timeout_then_leaves_the_rotation(
 
 
 def _server_processes(cluster: LocalCluster, name: str) -> list[psutil.Process]:
-    pid = int((cluster.data_dir(name) / "postmaster.pid").read_text().split()[0])
+    pid = cluster.pid(name)
+    assert pid is not None
     postmaster = psutil.Process(pid)
     return [postmaster, *postmaster.children(recursive=True)]
 
