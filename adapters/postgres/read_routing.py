@@ -268,12 +268,27 @@ class ReplicationMonitor:
 
 
 async def _ask(watch: DriverReader, sql: str, seconds: float) -> asyncpg.Record:
-    """The one row of `sql` within `seconds`, connecting included (a connection cut off
-    at the deadline is dropped by the reader)."""
-    row = await asyncio.wait_for(watch.fetchrow(sql), seconds)
+    """The one row of `sql` within `seconds`, connecting included, whatever the server does.
+
+    At the deadline the query is cancelled and left to clean up in the background (as the
+    readiness probe does): waiting for its cleanup, which may wait on the stuck server,
+    would stall the monitor and with it every replica's checks."""
+    task = asyncio.ensure_future(watch.fetchrow(sql))
+    done, _ = await asyncio.wait((task,), timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_retrieve)
+        raise TimeoutError(f"no answer within {seconds} s")
+    row = task.result()
     if row is None:
         raise LookupError(f"no row from {sql!r}")
     return row
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """A probe given up on: its late failure is no news."""
+    if not task.cancelled():
+        task.exception()
 
 
 class RoutedReader:

@@ -404,3 +404,25 @@ def test_metrics_show_each_database_role_health_lag_and_reads() -> None:
     assert 'conduit_db_replica_lag_seconds{database="db2:5432"} 0.25' in text
     assert 'conduit_db_replica_lag_seconds{database="db3:5432"} NaN' in text
     assert 'conduit_db_reads_total{database="db2:5432"} 9.0' in text
+
+
+class StuckCleanup:
+    """A server that does not answer, and whose connection takes an hour to let go."""
+
+    async def fetchrow(self, sql: str) -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await asyncio.shield(asyncio.sleep(3600))
+            raise
+
+
+async def test_a_probe_gives_up_at_its_deadline_even_when_cleanup_hangs() -> None:
+    """The monitor's checks must not wait for a stuck connection's cleanup: that would stop
+    every later check, and with them every replica's rotation."""
+    started = time.monotonic()
+
+    with pytest.raises(TimeoutError):
+        await read_routing._ask(cast(Any, StuckCleanup()), "SELECT 1", 0.1)
+
+    assert time.monotonic() - started < 1.0
