@@ -94,6 +94,8 @@ article_totals = Table(
 
 class UserRow(Base):
     __tablename__ = "users"
+    # Room on each page for the counters' updates (migration 0014).
+    __table_args__ = {"postgresql_with": {"fillfactor": 90}}
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -129,6 +131,8 @@ class ArticleRow(Base):
         # Serves the taken slugs' byte range (`slug ~>=~ 'base-' AND slug ~<~ 'base.'`)
         # under any collation, where the unique index cannot.
         Index("ix_articles_slug_pattern", "slug", postgresql_ops={"slug": "text_pattern_ops"}),
+        # Room on each page for favorites_count's updates (migration 0014).
+        {"postgresql_with": {"fillfactor": 80}},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
