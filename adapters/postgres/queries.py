@@ -207,18 +207,8 @@ def search_sql(filter_names: tuple[str, ...]) -> str:
     sets = _filter_sets(filter_names, first_parameter=6)
     sets = sets or [(_EVERY_ARTICLE, _ARTICLE_TOTAL, "TRUE")]
     tests = " AND ".join(test for _, _, test in sets)
-    # Each walk streams newest first and stops at the $5-th match: the search test is a
-    # per-row lookup, so the planner cannot turn it into a scan of every match. The vector
-    # is decompressed once per row (`|| ''`), for the test and the rank alike.
     walks = "\n    UNION ALL\n    ".join(
-        f"""(SELECT d.id, d.created_at, ts_rank(s.v, (SELECT q FROM query)) AS rank
-     FROM (SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST}
-           LIMIT (SELECT stop FROM road)) d
-     CROSS JOIN LATERAL (
-       SELECT a.search || ''::tsvector AS v FROM articles a WHERE a.id = d.id LIMIT 1) s
-     WHERE (SELECT walk FROM road) AND {where} AND s.v @@ (SELECT q FROM query)
-     ORDER BY {_NEWEST} LIMIT $5)"""
-        for scan, where in _smallest_first(sets)
+        _search_walk(scan, where) for scan, where in _smallest_first(sets)
     )
     smallest = "LEAST(" + ", ".join(f"COALESCE({size}, 0)" for _, size, _ in sets) + ")"
     return f"""
@@ -256,6 +246,30 @@ page AS MATERIALIZED (
   ORDER BY rank DESC, created_at DESC, id DESC LIMIT $2 OFFSET $3)
 SELECT (SELECT count(*) FROM candidates) AS total, {_items("page", ranked=True)} AS items,
        {_VIEWER_KNOWN} AS viewer_known"""
+
+
+def _search_walk(scan: str, where: str) -> str:
+    """Walk `scan` newest first, testing each row, and stop at the $5-th match: the search
+    test is a per-row lookup, so the planner cannot turn it into a scan of every match. The
+    vector is decompressed once per row (`|| ''`), for the test and the rank alike. The
+    tests of other filters (`where`) name the walked row `d`.
+
+    Over every article the walk reads each row where the time index points, vector and all.
+    A filter's scan yields ids, whose vectors are then fetched by primary key: at 1M that
+    lookup was 2,000 of the 3,300 buffers of a search over every article."""
+    if scan == _EVERY_ARTICLE:
+        return f"""(SELECT d.id, d.created_at, ts_rank(d.v, (SELECT q FROM query)) AS rank
+     FROM (SELECT id, created_at, search || ''::tsvector AS v FROM articles
+           ORDER BY {_NEWEST} LIMIT (SELECT stop FROM road)) d
+     WHERE (SELECT walk FROM road) AND {where} AND d.v @@ (SELECT q FROM query)
+     ORDER BY {_NEWEST} LIMIT $5)"""
+    return f"""(SELECT d.id, d.created_at, ts_rank(s.v, (SELECT q FROM query)) AS rank
+     FROM (SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST}
+           LIMIT (SELECT stop FROM road)) d
+     CROSS JOIN LATERAL (
+       SELECT a.search || ''::tsvector AS v FROM articles a WHERE a.id = d.id LIMIT 1) s
+     WHERE (SELECT walk FROM road) AND {where} AND s.v @@ (SELECT q FROM query)
+     ORDER BY {_NEWEST} LIMIT $5)"""
 
 
 @cache
