@@ -258,17 +258,22 @@ def _search_walk(scan: str, where: str) -> str:
     A filter's scan yields ids, whose vectors are then fetched by primary key: at 1M that
     lookup was 2,000 of the 3,300 buffers of a search over every article."""
     if scan == _EVERY_ARTICLE:
-        return f"""(SELECT d.id, d.created_at, ts_rank(d.v, (SELECT q FROM query)) AS rank
-     FROM (SELECT id, created_at, search || ''::tsvector AS v FROM articles
-           ORDER BY {_NEWEST} LIMIT (SELECT stop FROM road)) d
-     WHERE (SELECT walk FROM road) AND {where} AND d.v @@ (SELECT q FROM query)
-     ORDER BY {_NEWEST} LIMIT $5)"""
-    return f"""(SELECT d.id, d.created_at, ts_rank(s.v, (SELECT q FROM query)) AS rank
-     FROM (SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST}
+        rows, vector = (
+            f"""(SELECT id, created_at, search || ''::tsvector AS v FROM articles
+           ORDER BY {_NEWEST} LIMIT (SELECT stop FROM road)) d""",
+            "d.v",
+        )
+    else:
+        rows, vector = (
+            f"""(SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST}
            LIMIT (SELECT stop FROM road)) d
      CROSS JOIN LATERAL (
-       SELECT a.search || ''::tsvector AS v FROM articles a WHERE a.id = d.id LIMIT 1) s
-     WHERE (SELECT walk FROM road) AND {where} AND s.v @@ (SELECT q FROM query)
+       SELECT a.search || ''::tsvector AS v FROM articles a WHERE a.id = d.id LIMIT 1) s""",
+            "s.v",
+        )
+    return f"""(SELECT d.id, d.created_at, ts_rank({vector}, (SELECT q FROM query)) AS rank
+     FROM {rows}
+     WHERE (SELECT walk FROM road) AND {where} AND {vector} @@ (SELECT q FROM query)
      ORDER BY {_NEWEST} LIMIT $5)"""
 
 

@@ -357,15 +357,11 @@ async def _forget_bench_writes(url: str) -> None:
 
     Every table the deletion reached is vacuumed, not only articles: the cascade leaves dead
     entries at the newest end of the popular tags' index, where the tag scenario reads."""
-    engine = side_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DELETE FROM articles WHERE title LIKE 'Bench article %'"))
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(f"VACUUM ANALYZE {', '.join(WRITTEN_BY_WRITE_MIX)}"))
-    finally:
-        await engine.dispose()
+    await _autocommit(
+        url,
+        "DELETE FROM articles WHERE title LIKE 'Bench article %'",
+        f"VACUUM ANALYZE {', '.join(WRITTEN_BY_WRITE_MIX)}",
+    )
 
 
 async def _checkpoint(url: str) -> None:
@@ -373,11 +369,17 @@ async def _checkpoint(url: str) -> None:
     each page after one writes the whole page into the WAL, and at a million articles the
     writes touch many more distinct pages than at 500. A timed checkpoint falling in one
     size's run and not the other's would decide the ratio; this way both pay it."""
+    await _autocommit(url, "CHECKPOINT")
+
+
+async def _autocommit(url: str, *statements: str) -> None:
+    """Each statement in a transaction of its own (VACUUM and CHECKPOINT need that)."""
     engine = side_engine(url)
     try:
         async with engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text("CHECKPOINT"))
+            for statement in statements:
+                await conn.execute(text(statement))
     finally:
         await engine.dispose()
 
