@@ -8,7 +8,7 @@ CLI := $(PY) -m entrypoints.cli
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint fmt migrate migration downgrade db-check db-current \
-        db-history db-reset db-backfill-search db-backfill-counters db-check-counters db-shell seed \
+        db-history db-reset db-backfill-search db-backfill-counters db-backfill-feed-totals db-check-counters db-shell seed \
         seed-bulk bench conformance clean cluster cluster-stop cluster-status
 
 help: ## list the targets
@@ -67,8 +67,11 @@ seed: $(STAMP) ## demo data via the use cases (USERS=50 ARTICLES=500 COMMENTS=50
 	$(CLI) seed $(if $(USERS),--users $(USERS)) $(if $(ARTICLES),--articles $(ARTICLES)) \
 		$(if $(COMMENTS),--comments $(COMMENTS)) $(if $(SEED),--seed $(SEED))
 
-db-backfill-counters: $(STAMP) ## fill the counters of 0008 in batches (BATCH_SIZE=5000), resumable
+db-backfill-counters: $(STAMP) ## fill the counters of 0008 and 0015 in batches (BATCH_SIZE=5000), resumable
 	$(CLI) db backfill-counters $(if $(BATCH_SIZE),--batch-size $(BATCH_SIZE))
+
+db-backfill-feed-totals: $(STAMP) ## only the feed totals of 0015 (BATCH_SIZE authors a transaction)
+	$(CLI) db backfill-feed-totals $(if $(BATCH_SIZE),--batch-size $(BATCH_SIZE))
 
 db-check-counters: $(STAMP) ## recount everything; fail when a kept counter differs
 	$(CLI) db check-counters

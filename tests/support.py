@@ -7,7 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from entrypoints.settings import Settings
 
-TABLES = "users, follows, articles, tags, article_tags, favorites, comments, write_positions"
+TABLES = (
+    "users, follows, feed_totals, articles, tags, article_tags, favorites, comments,"
+    " write_positions"
+)
 JWT_SECRET = "test-secret-" + "0123456789abcdef" * 4
 """The apps under test sign with this, so a test can forge what only the secret's holder can."""
 

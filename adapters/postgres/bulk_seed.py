@@ -7,12 +7,12 @@ and the seed (`hashint8extended`), so the same options always give the same data
 
 What the use cases and triggers keep is written here directly, and equal to what they
 would have written: slugs unique (the article number is part of each title), `tag_list`,
-`favorites_count`, `search`, the copied article dates and every counter of migration 0008.
-`check-counters` proves it. Triggers and foreign-key checks are off while loading
-(`session_replication_role = replica`, which needs a superuser, as the embedded database's
-user is), secondary indexes are dropped first and rebuilt after, and the tables are
-vacuumed and analysed at the end. Rows are written at their tables' fillfactor (migration
-0014), so the pages keep the room a running site's would.
+`favorites_count`, `search`, the copied article dates, every counter of migration 0008
+and the feed totals of 0015. `check-counters` proves it. Triggers and foreign-key checks
+are off while loading (`session_replication_role = replica`, which needs a superuser, as
+the embedded database's user is), secondary indexes are dropped first and rebuilt after,
+and the tables are vacuumed and analysed at the end. Rows are written at their tables'
+fillfactor (migration 0014), so the pages keep the room a running site's would.
 """
 
 from __future__ import annotations
@@ -25,7 +25,16 @@ from datetime import UTC, datetime
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-TABLES = ("users", "tags", "articles", "article_tags", "favorites", "comments", "follows")
+TABLES = (
+    "users",
+    "tags",
+    "articles",
+    "article_tags",
+    "favorites",
+    "comments",
+    "follows",
+    "feed_totals",
+)
 CHUNK = 50_000
 """Articles per transaction (with their links, favorites and comments)."""
 STRIDE = 1_000_003
@@ -173,12 +182,17 @@ FROM (SELECT array_agg(text ORDER BY p) AS a FROM paragraphs) para, articles a,
 WHERE a.id BETWEEN :lo AND :hi
 """
 
+# Each author's first followers by id are in their feed totals (migration 0015), as if
+# they had followed in id order.
 _FOLLOWS = """
-INSERT INTO follows (follower_id, followee_id)
-SELECT f, 1 + (f - 1 + k * :stride) % :users
-FROM generate_series(1, :users) f, generate_series(1, :per_user) k
-UNION
-SELECT 1, followee FROM generate_series(2, :heavy + 1) followee
+INSERT INTO follows (follower_id, followee_id, in_feed_total)
+SELECT follower, followee,
+       row_number() OVER (PARTITION BY followee ORDER BY follower) <= feed_total_cap()
+FROM (
+  SELECT f AS follower, 1 + (f - 1 + k * :stride) % :users AS followee
+  FROM generate_series(1, :users) f, generate_series(1, :per_user) k
+  UNION
+  SELECT 1, followee FROM generate_series(2, :heavy + 1) followee) pairs
 """
 
 _COUNTERS = (
@@ -193,6 +207,9 @@ _COUNTERS = (
        WHERE t.id = x.tag_id""",
     """UPDATE article_totals SET articles =
        CASE WHEN shard = 0 THEN (SELECT count(*) FROM articles) ELSE 0 END""",
+    """INSERT INTO feed_totals (user_id, authors, articles)
+       SELECT f.follower_id, count(*), sum(u.articles_count) FROM follows f
+       JOIN users u ON u.id = f.followee_id WHERE f.in_feed_total GROUP BY f.follower_id""",
 )
 
 _SECONDARY_INDEXES = """

@@ -1,7 +1,8 @@
-"""The counters of migration 0008: fill them on a live database, and prove them exact.
+"""The counters of migrations 0008 and 0015: fill them on a live database, and prove them exact.
 
 `python -m entrypoints.cli db backfill-counters [--batch-size N]` fills what revision 0008
-left NULL, in bounded batches, each its own short transaction (an interrupted run loses at
+left NULL and marks the follows made before 0015 into their readers' feed totals, in
+bounded batches, each its own short transaction (an interrupted run loses at
 most the batch in flight and resumes where it stopped). A counter row is locked before it
 is counted, in a later statement with a fresh snapshot: a writer's trigger either committed
 before the lock (and is counted) or waits for it (and adds its one to the exact figure).
@@ -64,6 +65,44 @@ _COUNT_TOTALS = text(
     " CASE WHEN shard = 0 THEN (SELECT count(*) FROM articles) ELSE 0 END"
 )
 
+# Follows made before migration 0015 are summed at read time until marked here. The
+# authors' rows are locked first (FOR SHARE: a commit of their articles, whose counter
+# update at commit fans out to marked follows, waits), then their follows are marked up to
+# the cap, and each reader's total gets the authors' counts, in reader order like a fan-out.
+# From the partial index of 0016: a site whose every follow is marked skips the pass.
+_ANY_UNMARKED = text("SELECT EXISTS (SELECT FROM follows WHERE NOT in_feed_total)")
+_LOCK_AUTHORS = text("SELECT id FROM users WHERE id > :after ORDER BY id LIMIT :size FOR SHARE")
+_MARK_FOLLOWS = text(
+    """
+    WITH room AS (
+        SELECT u.id, feed_total_cap() - (
+            SELECT count(*) FROM (
+                SELECT FROM follows WHERE followee_id = u.id AND in_feed_total
+                LIMIT feed_total_cap()) ahead) AS left
+        FROM users u WHERE u.id = ANY(:ids)),
+    picked AS (
+        SELECT f.follower_id, f.followee_id FROM room r CROSS JOIN LATERAL (
+            SELECT follower_id, followee_id FROM follows
+            WHERE followee_id = r.id AND NOT in_feed_total
+            ORDER BY follower_id LIMIT greatest(r.left, 0)) f),
+    marked AS (
+        UPDATE follows f SET in_feed_total = true FROM picked p
+        WHERE f.follower_id = p.follower_id AND f.followee_id = p.followee_id
+          AND NOT f.in_feed_total
+        RETURNING f.follower_id, f.followee_id),
+    added AS (
+        INSERT INTO feed_totals (user_id, authors, articles)
+        SELECT m.follower_id, count(*), sum(u.articles_count) FROM marked m
+        JOIN users u ON u.id = m.followee_id
+        GROUP BY m.follower_id ORDER BY m.follower_id
+        ON CONFLICT (user_id) DO UPDATE
+        SET authors = feed_totals.authors + EXCLUDED.authors,
+            articles = feed_totals.articles + EXCLUDED.articles
+        RETURNING 1)
+    SELECT (SELECT count(*) FROM marked)
+    """
+)
+
 # Every counter against a recount of what it counts: one row per disagreement.
 _MISMATCHES = text(
     """
@@ -86,6 +125,17 @@ _MISMATCHES = text(
     FROM articles a
     LEFT JOIN (SELECT article_id, count(*) AS n FROM favorites GROUP BY article_id) f
          ON f.article_id = a.id
+    UNION ALL
+    SELECT 'feed total', u.username, coalesce(t.articles, 0), coalesce(x.n, 0)
+    FROM users u LEFT JOIN feed_totals t ON t.user_id = u.id
+    LEFT JOIN (SELECT f.follower_id, count(*) AS n FROM follows f
+               JOIN articles a ON a.author_id = f.followee_id
+               WHERE f.in_feed_total GROUP BY f.follower_id) x ON x.follower_id = u.id
+    UNION ALL
+    SELECT 'feed authors', u.username, coalesce(t.authors, 0), coalesce(x.n, 0)
+    FROM users u LEFT JOIN feed_totals t ON t.user_id = u.id
+    LEFT JOIN (SELECT follower_id, count(*) AS n FROM follows WHERE in_feed_total
+               GROUP BY follower_id) x ON x.follower_id = u.id
     UNION ALL
     SELECT 'tag link dates', a.slug, count(*), 0
     FROM article_tags t JOIN articles a ON a.id = t.article_id
@@ -122,9 +172,10 @@ async def backfill(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: Callable[[str, int], None] | None = None,
 ) -> int:
-    """Fill every NULL counter and copied date; returns the batches that changed rows.
-    Every article is visited once (in id order) for the dates; the rest reads only what
-    is still NULL."""
+    """Fill every NULL counter and copied date, and mark the follows not yet in a feed
+    total; returns the batches that changed rows. Every article is visited once (in id
+    order) for the dates and every user once (as an author) for the follows; the rest
+    reads only what is still NULL."""
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     report = on_batch or (lambda what, rows: None)
@@ -163,6 +214,45 @@ async def backfill(
             await conn.execute(_COUNT_TOTALS)
             batches += 1
             report("totals", 1)
+    return batches + await backfill_feed_totals(engine, batch_size, report)
+
+
+async def backfill_feed_totals(
+    engine: AsyncEngine,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_batch: Callable[[str, int], None] | None = None,
+) -> int:
+    """Mark the follows made before migration 0015 into their readers' totals, up to each
+    author's cap, `batch_size` authors a transaction; returns the batches that marked any.
+    The feed's total is exact before, during and after."""
+    if batch_size < 1:
+        raise ValueError("batch size must be at least 1")
+    report = on_batch or (lambda what, rows: None)
+    async with engine.connect() as conn:
+        if not await conn.scalar(_ANY_UNMARKED):
+            return 0
+    batches = 0
+    after = 0
+    while True:
+        async with engine.begin() as conn:
+            await _limit_lock_wait(conn)
+            ids = list(
+                (await conn.execute(_LOCK_AUTHORS, {"after": after, "size": batch_size})).scalars()
+            )
+            marked = (await conn.execute(_MARK_FOLLOWS, {"ids": ids})).scalar_one() if ids else 0
+        if not ids:
+            break
+        after = max(ids)
+        if marked:
+            batches += 1
+            report("feed totals", marked)
+    if batches:
+        # Each mark wrote a new version of its follow: until a vacuum sets the visibility
+        # map again, every index-only scan of follows (a feed's walk, `following`) also
+        # reads the heap (2,745 buffers against 45 for 5,000 follows, measured at 1M).
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM (ANALYZE) follows, feed_totals"))
     return batches
 
 

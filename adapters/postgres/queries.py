@@ -281,13 +281,16 @@ def _search_walk(scan: str, where: str) -> str:
 def feed_sql() -> str:
     """The feed: $1 viewer, $2 limit, $3 offset.
 
-    The total is the sum of the followed authors' counters: O(F) for F followed authors.
-    The page ends at e = offset + limit and takes the cheaper of two roads, for A articles
-    by the followed authors among N:
+    The total A and F, the authors she follows, are the reader's `feed_totals` row
+    (migration 0015: her follows of authors within their first 1,000 followers, kept by
+    triggers) plus her other follows, found by a partial index: O(1 + P) for P followed
+    authors past that cap. The page ends at e = offset + limit and takes the cheaper of two
+    roads, for A articles by the followed authors among N:
     - merge: each followed author's newest e from the author index, sorted: O(F + min(A, F x e));
-    - walk the newest articles (an index in the list's order), keeping the followed
-      authors': about e x N / A rows, stopped at four times that (authors whose articles
-      are all old make the walk stop short: the merge answers then).
+    - walk the newest articles (an index in the list's order), keeping those whose author
+      she follows (a primary-key probe of follows each): about e x N / A rows whatever F
+      is, stopped at four times that (authors whose articles are all old make the walk stop
+      short: the merge answers then).
     A heavy reader (5,000 authors) walks a few hundred rows for the first page; a light one
     merges a few hundred; the dearest is a deep page of a reader in between.
     """
@@ -295,18 +298,23 @@ def feed_sql() -> str:
     return f"""
 WITH followed AS MATERIALIZED (SELECT followee_id AS id FROM follows WHERE follower_id = $1),
 total AS MATERIALIZED (
-  SELECT COALESCE(sum(u.articles_count), 0) AS n FROM followed f JOIN users u ON u.id = f.id),
+  SELECT COALESCE(k.articles, 0) + COALESCE(o.articles, 0) AS n,
+         COALESCE(k.authors, 0) + o.authors AS authors
+  FROM (SELECT count(*) AS authors, sum(u.articles_count) AS articles
+        FROM follows f JOIN users u ON u.id = f.followee_id
+        WHERE f.follower_id = $1 AND NOT f.in_feed_total) o
+  LEFT JOIN feed_totals k ON k.user_id = $1),
 road AS MATERIALIZED (
   SELECT CASE WHEN t.n > 0 THEN ceil(4.0 * {end} * {_ARTICLE_TOTAL} / t.n) END AS stop,
          t.n > 0 AND {end} * {_ARTICLE_TOTAL} / t.n
-             <= LEAST(t.n, (SELECT count(*) FROM followed) * {end}) AS walk
+             <= LEAST(t.n, t.authors * {end}) AS walk
   FROM total t),
 walk AS MATERIALIZED (
   SELECT w.id, w.created_at FROM (
     SELECT id, created_at, author_id FROM articles ORDER BY {_NEWEST}
     LIMIT (SELECT stop FROM road)) w
   WHERE (SELECT walk FROM road)
-    AND (w.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)) IS TRUE
+    AND (SELECT true FROM follows fw WHERE fw.follower_id = $1 AND fw.followee_id = w.author_id)
   ORDER BY {_NEWEST} LIMIT {end}),
 walked AS MATERIALIZED (
   SELECT (SELECT walk FROM road) AND count(*) = LEAST({end}, (SELECT n FROM total)) AS enough

@@ -11,6 +11,7 @@ from typing import cast
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ColumnElement,
     DateTime,
@@ -47,7 +48,22 @@ follows = Table(
     Base.metadata,
     Column("follower_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("followee_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # Whether the follower's feed_totals row counts this author's articles: decided by a
+    # trigger when the follow is made (migration 0015), never by the application.
+    Column("in_feed_total", Boolean, nullable=False, server_default=text("false")),
     Index(None, "followee_id"),
+    Index(
+        "ix_follows_followee_id_in_feed_total",
+        "followee_id",
+        "follower_id",
+        postgresql_where=text("in_feed_total"),
+    ),
+    Index(
+        "ix_follows_follower_id_not_in_feed_total",
+        "follower_id",
+        "followee_id",
+        postgresql_where=text("NOT in_feed_total"),
+    ),
 )
 
 favorites = Table(
@@ -88,6 +104,15 @@ article_totals = Table(
     "article_totals",
     Base.metadata,
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
+    Column("articles", BigInteger, nullable=False),
+)
+
+
+feed_totals = Table(
+    "feed_totals",
+    Base.metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("authors", Integer, nullable=False),
     Column("articles", BigInteger, nullable=False),
 )
 

@@ -105,6 +105,8 @@ def db(settings: Settings, args: argparse.Namespace) -> None:
                 asyncio.run(_backfill_search(url, args.batch_size))
             case "backfill-counters":
                 asyncio.run(scale.backfill_counters(url, args.batch_size))
+            case "backfill-feed-totals":
+                asyncio.run(scale.backfill_counters(url, args.batch_size, feed_totals_only=True))
             case "check-counters":
                 asyncio.run(scale.check_counters(url))
             case "shell":
@@ -194,7 +196,8 @@ def main(argv: list[str] | None = None) -> None:
         "--batch-size",
         type=_positive,
         default=search_backfill.DEFAULT_BATCH_SIZE,
-        help="backfill-search, backfill-counters: rows per transaction",
+        help="backfill-search, backfill-counters: rows per transaction"
+        " (backfill-feed-totals: authors)",
     )
     db_parser.add_argument(
         "--force", action="store_true", help="reset: allow an external DATABASE_URL"
@@ -245,6 +248,7 @@ DB_ACTIONS = [
     "reset",
     "backfill-search",
     "backfill-counters",
+    "backfill-feed-totals",
     "check-counters",
     "shell",
     "url",

@@ -1,4 +1,5 @@
-"""The data-scale commands: `seed-bulk`, `db backfill-counters`, `db check-counters`."""
+"""The data-scale commands: `seed-bulk`, `db backfill-counters`, `db backfill-feed-totals`,
+`db check-counters`."""
 
 from __future__ import annotations
 
@@ -54,11 +55,12 @@ async def seed_bulk(settings: Settings, url: str, options: BulkOptions) -> None:
     )
 
 
-async def backfill_counters(url: str, batch_size: int) -> None:
+async def backfill_counters(url: str, batch_size: int, *, feed_totals_only: bool = False) -> None:
     engine = side_engine(url)
     bars: dict[str, ProgressBar] = {}
+    fill = counters.backfill_feed_totals if feed_totals_only else counters.backfill
     try:
-        batches = await counters.backfill(
+        batches = await fill(
             engine,
             batch_size,
             lambda what, rows: bars.setdefault(what, ProgressBar(what, 0)).advance(rows),

@@ -91,6 +91,10 @@ class Conduit:
         response = await self.client.post(f"/profiles/{username}/follow", headers=auth(token))
         assert response.status_code == 200, response.text
 
+    async def unfollow(self, token: str, username: str) -> None:
+        response = await self.client.delete(f"/profiles/{username}/follow", headers=auth(token))
+        assert response.status_code == 200, response.text
+
     async def favorite(self, token: str, slug: str) -> None:
         response = await self.client.post(f"/articles/{slug}/favorite", headers=auth(token))
         assert response.status_code == 200, response.text
