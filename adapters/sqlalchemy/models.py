@@ -114,6 +114,8 @@ feed_totals = Table(
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("authors", Integer, nullable=False),
     Column("articles", BigInteger, nullable=False),
+    # Room for the fan-out's updates on each page (migration 0015).
+    postgresql_with={"fillfactor": 50},
 )
 
 

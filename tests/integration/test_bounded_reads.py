@@ -8,6 +8,7 @@ the answer against what the contract says it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -41,6 +42,56 @@ async def _reader_id(engine: AsyncEngine, username: str) -> int:
     return found
 
 
+@pytest.fixture(params=[0, 10**9], ids=["walk-probes-follows", "walk-hashes-follows"])
+def walk_test(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The walk tests each row by a probe of follows (cost 0) or against a hash of them all."""
+    monkeypatch.setattr(queries, "PROBE_COST", request.param)
+    queries.feed_sql.cache_clear()
+    yield
+    monkeypatch.undo()
+    queries.feed_sql.cache_clear()
+
+
+async def _feed_plan(engine: AsyncEngine, viewer: int, limit: int, offset: int) -> str:
+    sql = queries.feed_sql().replace("$1", str(viewer))
+    sql = sql.replace("$2", str(limit)).replace("$3", str(offset))
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}"))
+        return "\n".join(row[0] for row in rows)
+
+
+@pytest.mark.parametrize("probe_cost", [0, 10**9], ids=["probes", "hashes"])
+async def test_a_heavy_readers_walk_tests_rows_by_probe_or_hash_and_answers_alone(
+    api: Conduit, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, probe_cost: int
+) -> None:
+    """A walk that missed rows would still answer right, from the merge it falls back to;
+    so the plan must show the walk answering, by the test its cost chose."""
+    authors = [await api.token(f"author{n}") for n in range(4)]
+    for n in range(24):
+        await api.create_article(authors[n % 4], f"Post {n}")
+    heavy = await api.token("heavy")
+    for n in range(3):
+        await api.follow(heavy, f"author{n}")
+    monkeypatch.setattr(queries, "PROBE_COST", probe_cost)
+    queries.feed_sql.cache_clear()
+    try:
+        plan = await _feed_plan(engine, await _reader_id(engine, "heavy"), 5, 0)
+    finally:
+        monkeypatch.undo()
+        queries.feed_sql.cache_clear()
+
+    lines = plan.splitlines()
+    merge = next(line for line in lines if "ix_articles_author_id" in line)
+    assert "never executed" in merge, plan
+    probe = next(line for line in lines if "on follows fw" in line)
+    hashed = re.search(r"hashed SubPlan (\d+)", plan)
+    assert hashed is not None, plan
+    hash_scan = lines[[line.strip() for line in lines].index(f"SubPlan {hashed[1]}") + 1]
+    ran = {"probe": "never executed" not in probe, "hash": "never executed" not in hash_scan}
+    assert ran == {"probe": probe_cost == 0, "hash": probe_cost != 0}, plan
+
+
+@pytest.mark.usefixtures("walk_test")
 async def test_a_heavy_readers_feed_walks_and_a_light_readers_merges_to_the_same_order(
     api: Conduit, engine: AsyncEngine
 ) -> None:

@@ -1,6 +1,7 @@
 """A favorite updates its article's and its reader's counters on their own pages (HOT):
-the room that migration 0014 reserves on each page. Without it, a full page sends the new
-row version to another page, with new entries in every index of the table."""
+the room that migration 0014 reserves on each page, and 0015 on `feed_totals`, which every
+article's fan-out updates. Without it, a full page sends the new row version to another
+page, with new entries in every index of the table."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ ARTICLES = 12
 _BLOCKS = {
     "articles": text("SELECT slug, (ctid::text::point)[0]::int FROM articles"),
     "users": text("SELECT username, (ctid::text::point)[0]::int FROM users"),
+    "feed_totals": text("SELECT user_id::text, (ctid::text::point)[0]::int FROM feed_totals"),
 }
+FOLLOWERS = 170
+"""More readers than a full page of feed totals holds (about 157 rows at 100%)."""
 
 
 @pytest.fixture
@@ -61,3 +65,18 @@ async def test_favorites_update_their_rows_in_place(api: Conduit, engine: AsyncE
 
     assert await _blocks(engine, "articles") == articles
     assert await _blocks(engine, "users") == readers
+
+
+async def test_an_articles_fan_out_updates_its_readers_totals_in_place(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    author = await api.token("author")
+    for n in range(FOLLOWERS):
+        await api.follow(await api.token(f"reader{n:03d}"), "author")
+    totals = await _blocks(engine, "feed_totals")
+    first = [reader for reader, block in totals.items() if block == 0]
+    assert len(first) >= 70, Counter(totals.values())
+
+    await api.create_article(author, "Fanned out")
+
+    assert await _blocks(engine, "feed_totals") == totals
