@@ -244,7 +244,8 @@ def _bench_data(base: str, size: Size) -> BenchData:
     """The heavy reader's token (the first user) and 49 others', 500 slugs, the tags.
 
     The heavy reader is feed_heavy's alone: in the other scenarios one request in 50 would be
-    hers, and at a million articles her feed costs ten times another's."""
+    hers, and at a million articles her feed cost ten times another's before migration 0015
+    (about twice since)."""
     with httpx.Client(base_url=f"{base}/api", timeout=30) as client:
         users = [size.user(n) for n in range(1, 51)]
         tokens = _login_all(client, users)
