@@ -13,10 +13,10 @@ counter from the rows it counts and lists the ones that differ.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 DEFAULT_BATCH_SIZE = 5000
@@ -195,18 +195,8 @@ async def backfill(
         ("users", _LOCK_USERS, _COUNT_USERS),
         ("tags", _LOCK_TAGS, _COUNT_TAGS),
     ):
-        after = 0
-        while True:
-            async with engine.begin() as conn:
-                await _limit_lock_wait(conn)
-                ids = list(
-                    (await conn.execute(lock, {"after": after, "size": batch_size})).scalars()
-                )
-                if ids:
-                    await conn.execute(count, {"ids": ids})
-            if not ids:
-                break
-            after, batches = max(ids), batches + 1
+        async for ids, _ in _locked_batches(engine, lock, count, batch_size):
+            batches += 1
             report(what, len(ids))
     async with engine.begin() as conn:
         await _limit_lock_wait(conn)
@@ -232,17 +222,7 @@ async def backfill_feed_totals(
         if not await conn.scalar(_ANY_UNMARKED):
             return 0
     batches = 0
-    after = 0
-    while True:
-        async with engine.begin() as conn:
-            await _limit_lock_wait(conn)
-            ids = list(
-                (await conn.execute(_LOCK_AUTHORS, {"after": after, "size": batch_size})).scalars()
-            )
-            marked = (await conn.execute(_MARK_FOLLOWS, {"ids": ids})).scalar_one() if ids else 0
-        if not ids:
-            break
-        after = max(ids)
+    async for _, marked in _locked_batches(engine, _LOCK_AUTHORS, _MARK_FOLLOWS, batch_size):
         if marked:
             batches += 1
             report("feed totals", marked)
@@ -254,6 +234,25 @@ async def backfill_feed_totals(
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM (ANALYZE) follows, feed_totals"))
     return batches
+
+
+async def _locked_batches(
+    engine: AsyncEngine, lock: TextClause, work: TextClause, batch_size: int
+) -> AsyncIterator[tuple[list[int], int]]:
+    """Each batch in a transaction of its own: `lock` takes the next ids after the last
+    batch's and locks their rows, then `work` runs on them in a later statement (a fresh
+    snapshot). Yields the ids and the number `work` returns (or the rows it changed)."""
+    after = 0
+    while True:
+        async with engine.begin() as conn:
+            await _limit_lock_wait(conn)
+            ids = list((await conn.execute(lock, {"after": after, "size": batch_size})).scalars())
+            if not ids:
+                return
+            result = await conn.execute(work, {"ids": ids})
+            done = result.scalar_one() if result.returns_rows else result.rowcount
+        after = max(ids)
+        yield ids, done
 
 
 async def _limit_lock_wait(conn: AsyncConnection) -> None:
