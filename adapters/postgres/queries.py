@@ -317,7 +317,7 @@ road AS MATERIALIZED (
          r.n > 0 AND r.rows <= LEAST(r.n, r.authors * {end}) AS walk,
          r.rows * {PROBE_COST} <= r.authors AS probe
   FROM (SELECT t.n, t.authors, {end} * {_ARTICLE_TOTAL} / NULLIF(t.n, 0) AS rows
-        FROM total t) r),
+        FROM total t OFFSET 0) r),
 walk AS MATERIALIZED (
   SELECT w.id, w.created_at FROM (
     SELECT id, created_at, author_id FROM articles ORDER BY {_NEWEST}
