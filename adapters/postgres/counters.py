@@ -65,26 +65,21 @@ _COUNT_TOTALS = text(
     " CASE WHEN shard = 0 THEN (SELECT count(*) FROM articles) ELSE 0 END"
 )
 
+# From the partial index of 0016: a site whose every follow is marked skips the pass.
+_ANY_UNMARKED = text("SELECT EXISTS (SELECT FROM follows WHERE NOT in_feed_total)")
 # Follows made before migration 0015 are summed at read time until marked here. The
 # authors' rows are locked first (FOR SHARE: a commit of their articles, whose counter
 # update at commit fans out to marked follows, waits), then their follows are marked up to
 # the cap, and each reader's total gets the authors' counts, in reader order like a fan-out.
-# From the partial index of 0016: a site whose every follow is marked skips the pass.
-_ANY_UNMARKED = text("SELECT EXISTS (SELECT FROM follows WHERE NOT in_feed_total)")
 _LOCK_AUTHORS = text("SELECT id FROM users WHERE id > :after ORDER BY id LIMIT :size FOR SHARE")
 _MARK_FOLLOWS = text(
     """
-    WITH room AS (
-        SELECT u.id, feed_total_cap() - (
-            SELECT count(*) FROM (
-                SELECT FROM follows WHERE followee_id = u.id AND in_feed_total
-                LIMIT feed_total_cap()) ahead) AS left
-        FROM users u WHERE u.id = ANY(:ids)),
-    picked AS (
-        SELECT f.follower_id, f.followee_id FROM room r CROSS JOIN LATERAL (
+    WITH picked AS (
+        SELECT f.follower_id, f.followee_id FROM unnest(CAST(:ids AS bigint[])) author
+        CROSS JOIN LATERAL (
             SELECT follower_id, followee_id FROM follows
-            WHERE followee_id = r.id AND NOT in_feed_total
-            ORDER BY follower_id LIMIT greatest(r.left, 0)) f),
+            WHERE followee_id = author AND NOT in_feed_total
+            ORDER BY follower_id LIMIT greatest(feed_total_room(author), 0)) f),
     marked AS (
         UPDATE follows f SET in_feed_total = true FROM picked p
         WHERE f.follower_id = p.follower_id AND f.followee_id = p.followee_id
@@ -97,8 +92,7 @@ _MARK_FOLLOWS = text(
         GROUP BY m.follower_id ORDER BY m.follower_id
         ON CONFLICT (user_id) DO UPDATE
         SET authors = feed_totals.authors + EXCLUDED.authors,
-            articles = feed_totals.articles + EXCLUDED.articles
-        RETURNING 1)
+            articles = feed_totals.articles + EXCLUDED.articles)
     SELECT (SELECT count(*) FROM marked)
     """
 )
@@ -174,8 +168,8 @@ async def backfill(
 ) -> int:
     """Fill every NULL counter and copied date, and mark the follows not yet in a feed
     total; returns the batches that changed rows. Every article is visited once (in id
-    order) for the dates and every user once (as an author) for the follows; the rest
-    reads only what is still NULL."""
+    order) for the dates and, while any follow is unmarked, every user once (as an author)
+    for the follows; the rest reads only what is still NULL."""
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     report = on_batch or (lambda what, rows: None)
