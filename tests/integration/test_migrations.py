@@ -11,6 +11,7 @@ from sqlalchemy import inspect, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.postgres import schema
+from adapters.sqlalchemy.models import Base
 
 APP_TABLES = {
     "users",
@@ -60,6 +61,39 @@ async def test_models_and_migrations_agree_at_head(fresh_url: str) -> None:
     await asyncio.to_thread(schema.upgrade, fresh_url, "head")
 
     await asyncio.to_thread(schema.check, fresh_url)
+
+
+async def test_each_tables_storage_parameters_are_the_ones_its_model_declares(
+    fresh_url: str,
+) -> None:
+    """Alembic's check does not compare them: a fillfactor (0014, 0015) or an autovacuum
+    setting (0017) set by a migration and missing from the model, or the reverse, fails
+    here."""
+    declared = {
+        table.name: {
+            name: str(value) for name, value in table.dialect_options["postgresql"]["with"].items()
+        }
+        for table in Base.metadata.tables.values()
+        if table.dialect_options["postgresql"]["with"]
+    }
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
+    engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class"
+                    " WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+                    " AND reloptions IS NOT NULL"
+                )
+            )
+            stored = {
+                name: dict(option.split("=", 1) for option in options) for name, options in rows
+            }
+    finally:
+        await engine.dispose()
+    assert stored == declared
+    assert declared["articles"]["autovacuum_vacuum_insert_scale_factor"] == "0.01"
 
 
 async def test_check_reports_a_schema_that_drifted_from_the_models(fresh_url: str) -> None:
