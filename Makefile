@@ -67,10 +67,10 @@ seed: $(STAMP) ## demo data via the use cases (USERS=50 ARTICLES=500 COMMENTS=50
 	$(CLI) seed $(if $(USERS),--users $(USERS)) $(if $(ARTICLES),--articles $(ARTICLES)) \
 		$(if $(COMMENTS),--comments $(COMMENTS)) $(if $(SEED),--seed $(SEED))
 
-db-backfill-counters: $(STAMP) ## fill the counters of 0008 and 0015 in batches (BATCH_SIZE=1000), resumable
+db-backfill-counters: $(STAMP) ## fill the counters of 0008, 0015 and 0018 in batches (BATCH_SIZE=1000), resumable
 	$(CLI) db backfill-counters $(if $(BATCH_SIZE),--batch-size $(BATCH_SIZE))
 
-db-backfill-feed-totals: $(STAMP) ## only the feed totals of 0015 (BATCH_SIZE authors a transaction)
+db-backfill-feed-totals: $(STAMP) ## only the feed totals of 0015 and filters of 0018 (BATCH_SIZE authors a transaction)
 	$(CLI) db backfill-feed-totals $(if $(BATCH_SIZE),--batch-size $(BATCH_SIZE))
 
 db-check-counters: $(STAMP) ## recount everything; fail when a kept counter differs

@@ -8,11 +8,12 @@ and the seed (`hashint8extended`), so the same options always give the same data
 What the use cases and triggers keep is written here directly, and equal to what they
 would have written: slugs unique (the article number is part of each title), `tag_list`,
 `favorites_count`, `search`, the copied article dates, every counter of migration 0008
-and the feed totals of 0015. `check-counters` proves it. Triggers and foreign-key checks
-are off while loading (`session_replication_role = replica`, which needs a superuser, as
-the embedded database's user is), secondary indexes are dropped first and rebuilt after,
-and the tables are vacuumed and analysed at the end. Rows are written at their tables'
-fillfactor (migration 0014), so the pages keep the room a running site's would.
+and the feed totals of 0015 (with 0018's author filters). `check-counters` proves it.
+Triggers and foreign-key checks are off while loading (`session_replication_role =
+replica`, which needs a superuser, as the embedded database's user is), secondary indexes
+are dropped first and rebuilt after, and the tables are vacuumed and analysed at the end.
+Rows are written at their tables' fillfactor (migration 0014), so the pages keep the room
+a running site's would.
 """
 
 from __future__ import annotations
@@ -210,6 +211,11 @@ _COUNTERS = (
     """INSERT INTO feed_totals (user_id, authors, articles)
        SELECT f.follower_id, count(*), sum(u.articles_count) FROM follows f
        JOIN users u ON u.id = f.followee_id WHERE f.in_feed_total GROUP BY f.follower_id""",
+    # The author filters of migration 0018, for readers of at least feed_filter_min().
+    """INSERT INTO feed_totals (user_id, authors, articles, author_bits)
+       SELECT follower_id, 0, 0, feed_filter_of(follower_id) FROM follows
+       GROUP BY follower_id HAVING count(*) >= feed_filter_min()
+       ON CONFLICT (user_id) DO UPDATE SET author_bits = EXCLUDED.author_bits""",
 )
 
 _SECONDARY_INDEXES = """

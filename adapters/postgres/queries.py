@@ -307,7 +307,7 @@ def feed_sql() -> str:
 WITH followed AS MATERIALIZED (SELECT followee_id AS id FROM follows WHERE follower_id = $1),
 total AS MATERIALIZED (
   SELECT COALESCE(k.articles, 0) + COALESCE(o.articles, 0) AS n,
-         COALESCE(k.authors, 0) + o.authors AS authors
+         COALESCE(k.authors, 0) + o.authors AS authors, k.author_bits || ''::bytea AS bits
   FROM (SELECT count(*) AS authors, sum(u.articles_count) AS articles
         FROM follows f JOIN users u ON u.id = f.followee_id
         WHERE f.follower_id = $1 AND NOT f.in_feed_total) o
@@ -315,14 +315,16 @@ total AS MATERIALIZED (
 road AS MATERIALIZED (
   SELECT CASE WHEN r.n > 0 THEN ceil(4.0 * r.rows) END AS stop,
          r.n > 0 AND r.rows <= LEAST(r.n, r.authors * {end}) AS walk,
-         r.rows * {PROBE_COST} <= r.authors AS probe
-  FROM (SELECT t.n, t.authors, {end} * {_ARTICLE_TOTAL} / NULLIF(t.n, 0) AS rows
+         r.bits IS NOT NULL OR r.rows * {PROBE_COST} <= r.authors AS probe
+  FROM (SELECT t.n, t.authors, t.bits, {end} * {_ARTICLE_TOTAL} / NULLIF(t.n, 0) AS rows
         FROM total t OFFSET 0) r),
 walk AS MATERIALIZED (
   SELECT w.id, w.created_at FROM (
     SELECT id, created_at, author_id FROM articles ORDER BY {_NEWEST}
     LIMIT (SELECT stop FROM road)) w
   WHERE (SELECT walk FROM road)
+    AND ((SELECT bits FROM total) IS NULL
+         OR get_bit((SELECT bits FROM total), author_bit(w.author_id)) = 1)
     AND CASE WHEN (SELECT probe FROM road)
       THEN (SELECT true FROM follows fw WHERE fw.follower_id = $1 AND fw.followee_id = w.author_id)
       ELSE w.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1) END

@@ -1,0 +1,178 @@
+"""The author filters of migration 0018 never miss a followed author: built when a reader
+reaches the threshold, set by each later follow, under racing follows, and by the backfill.
+
+A missing bit would drop that author's articles from a heavy reader's walk; a stale one (an
+unfollow's) only costs a probe. `mismatches()` reports every follow whose bit is clear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.postgres.counters import Mismatch, backfill_feed_filters, mismatches
+from tests.api.support import Conduit
+
+BITS = 131072
+
+
+@pytest.fixture
+async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
+    transport = httpx.ASGITransport(app=postgres_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
+        yield Conduit(client)
+
+
+async def _set_min(engine: AsyncEngine, follows: int) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION feed_filter_min() RETURNS integer LANGUAGE sql"
+                f" AS $$ SELECT {follows} $$"
+            )
+        )
+
+
+@pytest.fixture
+async def filter_from_three(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Readers of three authors or more keep a filter."""
+    await _set_min(engine, 3)
+    try:
+        yield
+    finally:
+        await _set_min(engine, 500)
+
+
+async def _bits(engine: AsyncEngine, reader: str) -> set[int] | None:
+    """The bits set in the reader's filter, None when she has none."""
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text(
+                "SELECT t.author_bits FROM feed_totals t JOIN users u ON u.id = t.user_id"
+                " WHERE u.username = :u"
+            ),
+            {"u": reader},
+        )
+    if found is None:
+        return None
+    return {n for n in range(BITS) if found[n // 8] >> (n % 8) & 1}
+
+
+async def _ids(engine: AsyncEngine, *names: str) -> set[int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT id FROM users WHERE username = ANY(:n)"), {"n": list(names)}
+        )
+        return {row[0] % BITS for row in rows}
+
+
+@pytest.mark.usefixtures("filter_from_three")
+async def test_the_filter_is_built_at_the_threshold_and_set_by_each_follow_after(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    reader = await api.token("reader")
+    names = [f"author{n}" for n in range(5)]
+    tokens = [await api.token(name) for name in names]
+    for name in names[:2]:
+        await api.follow(reader, name)
+    assert await _bits(engine, "reader") is None, "below the threshold: no filter"
+
+    await api.follow(reader, names[2])
+    assert await _bits(engine, "reader") == await _ids(engine, *names[:3])
+    await api.follow(reader, names[3])
+    assert await _bits(engine, "reader") == await _ids(engine, *names[:4])
+
+    await api.unfollow(reader, names[0])  # its bit stays: a probe answers for it
+    assert await _bits(engine, "reader") == await _ids(engine, *names[:4])
+    for n, token in enumerate(tokens):
+        await api.create_article(token, f"Post {n}")
+    feed = await api.feed(reader)
+    assert sorted(a["author"]["username"] for a in feed["articles"]) == names[1:4]
+    assert feed["articlesCount"] == 3
+    assert await mismatches(engine) == []
+
+
+async def _set_cap(engine: AsyncEngine, cap: int) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION feed_total_cap() RETURNS integer LANGUAGE sql"
+                f" AS $$ SELECT {cap} $$"
+            )
+        )
+
+
+@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.parametrize("cap", [1000, 0], ids=["in-feed-totals", "past-the-cap"])
+async def test_racing_follows_of_one_reader_leave_no_author_out_of_her_filter(
+    api: Conduit, engine: AsyncEngine, cap: int
+) -> None:
+    """The follow that reaches the threshold builds the filter from what it sees; the
+    reader's row lock makes the follows racing it either committed by then or set after.
+    Past the cap no other trigger takes that lock (0015 takes it for follows it counts)."""
+    names = [f"author{n}" for n in range(10)]
+    for name in names:
+        await api.token(name)
+    await _set_cap(engine, cap)
+    try:
+        for round_ in range(6):
+            reader = await api.token(f"reader{round_}")
+            await api.follow(reader, names[0])
+            await asyncio.gather(*(api.follow(reader, name) for name in names[1:]))
+            assert await _bits(engine, f"reader{round_}") == await _ids(engine, *names)
+    finally:
+        await _set_cap(engine, 1000)
+    assert await mismatches(engine) == []
+
+
+@pytest.mark.usefixtures("filter_from_three")
+async def test_the_check_reports_an_author_missing_from_a_filter(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    reader = await api.token("reader")
+    for n in range(3):
+        await api.token(f"author{n}")
+        await api.follow(reader, f"author{n}")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE feed_totals SET author_bits = set_bit(author_bits, author_bit(u.id), 0)"
+                " FROM users u WHERE u.username = 'author1'"
+            )
+        )
+
+    assert await mismatches(engine) == [Mismatch("feed filter misses", "reader", 1, 0)]
+
+
+@pytest.mark.usefixtures("filter_from_three")
+async def test_the_backfill_builds_the_missing_filters_while_readers_follow(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    names = [f"author{n}" for n in range(8)]
+    for name in names:
+        await api.token(name)
+    readers = [await api.token(f"reader{n}") for n in range(4)]
+    for reader in readers:
+        for name in names[:4]:
+            await api.follow(reader, name)
+    light = await api.token("light")
+    await api.follow(light, names[0])
+    async with engine.begin() as conn:  # as right after 0018: no filter anywhere
+        await conn.execute(text("UPDATE feed_totals SET author_bits = NULL"))
+
+    await asyncio.gather(
+        backfill_feed_filters(engine, batch_size=1),
+        *(api.follow(reader, name) for reader in readers for name in names[4:]),
+    )
+
+    for n in range(4):
+        assert await _bits(engine, f"reader{n}") == await _ids(engine, *names)
+    assert await _bits(engine, "light") is None
+    assert await mismatches(engine) == []
+    assert await backfill_feed_filters(engine) == 0, "a second run builds nothing"
