@@ -167,6 +167,11 @@ _MISMATCHES = text(
     WHERE t.author_bits IS NOT NULL AND get_bit(t.author_bits, author_bit(f.followee_id)) = 0
     GROUP BY u.username
     UNION ALL
+    -- With no misses, a filter equals its rebuild exactly when it has as many bits set.
+    SELECT 'feed filter bits', u.username, bit_count(t.author_bits),
+           bit_count(feed_filter_of(t.user_id))
+    FROM feed_totals t JOIN users u ON u.id = t.user_id WHERE t.author_bits IS NOT NULL
+    UNION ALL
     SELECT 'tag link dates', a.slug, count(*), 0
     FROM article_tags t JOIN articles a ON a.id = t.article_id
     WHERE t.article_created_at IS DISTINCT FROM a.created_at GROUP BY a.slug

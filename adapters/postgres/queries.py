@@ -299,8 +299,11 @@ def feed_sql() -> str:
       are all old make the walk stop short: the merge answers then). Each row is tested by
       a probe of follows, or against a hash of her F follows when that is cheaper
       (`PROBE_COST`): O(e x N / A + min(e x N / A, F / 5)).
-    A heavy reader (5,000 authors) walks a few hundred rows for the first page; a light one
-    merges a few hundred; the dearest is a deep page of a reader in between.
+    A reader of 500 authors or more has an author filter (migration 0018): a walked row
+    whose author's bit is clear is dropped without a probe, and she never hashes.
+    A heavy reader (5,000 authors) walks a few hundred rows for the first page, in an
+    index-only scan (0017); a light one merges a few hundred; the dearest is a deep page of
+    a reader in between.
     """
     end = "($2::bigint + $3::bigint)"
     return f"""

@@ -88,8 +88,8 @@ async def test_the_filter_is_built_at_the_threshold_and_set_by_each_follow_after
     await api.follow(reader, names[3])
     assert await _bits(engine, "reader") == await _ids(engine, *names[:4])
 
-    await api.unfollow(reader, names[0])  # its bit stays: a probe answers for it
-    assert await _bits(engine, "reader") == await _ids(engine, *names[:4])
+    await api.unfollow(reader, names[0])
+    assert await _bits(engine, "reader") == await _ids(engine, *names[1:4])
     for n, token in enumerate(tokens):
         await api.create_article(token, f"Post {n}")
     feed = await api.feed(reader)
@@ -132,6 +132,56 @@ async def test_racing_follows_of_one_reader_leave_no_author_out_of_her_filter(
 
 
 @pytest.mark.usefixtures("filter_from_three")
+async def test_an_unfollow_keeps_the_bit_another_followed_author_shares(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    reader = await api.token("reader")
+    for name in ("ann", "bob", "cid", "twin"):
+        await api.token(name)
+    async with engine.begin() as conn:  # twin's id is ann's plus the filter's size
+        await conn.execute(
+            text(
+                f"UPDATE users SET id = (SELECT id FROM users WHERE username = 'ann') + {BITS}"
+                " WHERE username = 'twin'"
+            )
+        )
+    for name in ("ann", "bob", "cid", "twin"):
+        await api.follow(reader, name)
+    assert await _ids(engine, "ann") == await _ids(engine, "twin")
+
+    await api.unfollow(reader, "ann")
+    assert await _bits(engine, "reader") == await _ids(engine, "bob", "cid", "twin")
+    await api.unfollow(reader, "twin")
+    assert await _bits(engine, "reader") == await _ids(engine, "bob", "cid")
+    assert await mismatches(engine) == []
+
+
+@pytest.mark.usefixtures("filter_from_three")
+async def test_racing_follows_and_unfollows_of_one_reader_leave_her_filter_exact(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    """Unfollows racing the follow that builds the filter: each clears its bit after the
+    build, or is gone before it."""
+    names = [f"author{n}" for n in range(8)]
+    for name in names:
+        await api.token(name)
+    await _set_cap(engine, 0)  # no lock from 0015 either
+    try:
+        for round_ in range(6):
+            reader = await api.token(f"reader{round_}")
+            for name in names[:2]:
+                await api.follow(reader, name)
+            await asyncio.gather(
+                *(api.unfollow(reader, name) for name in names[:2]),
+                *(api.follow(reader, name) for name in names[2:]),
+            )
+            assert await _bits(engine, f"reader{round_}") == await _ids(engine, *names[2:])
+    finally:
+        await _set_cap(engine, 1000)
+    assert await mismatches(engine) == []
+
+
+@pytest.mark.usefixtures("filter_from_three")
 async def test_the_check_reports_an_author_missing_from_a_filter(
     api: Conduit, engine: AsyncEngine
 ) -> None:
@@ -147,7 +197,26 @@ async def test_the_check_reports_an_author_missing_from_a_filter(
             )
         )
 
-    assert await mismatches(engine) == [Mismatch("feed filter misses", "reader", 1, 0)]
+    assert await mismatches(engine) == [
+        Mismatch("feed filter misses", "reader", 1, 0),
+        Mismatch("feed filter bits", "reader", 2, 3),
+    ]
+
+
+@pytest.mark.usefixtures("filter_from_three")
+async def test_the_check_reports_a_bit_no_follow_explains(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    reader = await api.token("reader")
+    for n in range(3):
+        await api.token(f"author{n}")
+        await api.follow(reader, f"author{n}")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE feed_totals SET author_bits = set_bit(author_bits, 131071, 1)")
+        )
+
+    assert await mismatches(engine) == [Mismatch("feed filter bits", "reader", 4, 3)]
 
 
 @pytest.mark.usefixtures("filter_from_three")
@@ -176,3 +245,25 @@ async def test_the_backfill_builds_the_missing_filters_while_readers_follow(
     assert await _bits(engine, "light") is None
     assert await mismatches(engine) == []
     assert await backfill_feed_filters(engine) == 0, "a second run builds nothing"
+
+
+@pytest.mark.usefixtures("filter_from_three")
+async def test_deletions_of_a_followed_author_and_of_the_reader_leave_the_filters_exact(
+    api: Conduit, engine: AsyncEngine
+) -> None:
+    names = [f"author{n}" for n in range(4)]
+    for name in names:
+        await api.token(name)
+    for reader in ("reader", "other"):
+        token = await api.token(reader)
+        for name in names:
+            await api.follow(token, name)
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM users WHERE username = 'author0'"))
+    assert await _bits(engine, "reader") == await _ids(engine, *names[1:])
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM users WHERE username = 'reader'"))
+
+    assert await _bits(engine, "reader") is None
+    assert await _bits(engine, "other") == await _ids(engine, *names[1:])
+    assert await mismatches(engine) == []
