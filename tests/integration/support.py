@@ -37,6 +37,32 @@ async def add_user(uow: SqlAlchemyUnitOfWork, name: str) -> User:
     return user
 
 
+SQL_CONSTANTS = {"feed_total_cap": 1000, "feed_filter_min": 500}
+"""The thresholds migrations 0015 and 0018 keep in SQL functions, and their values."""
+
+
+@asynccontextmanager
+async def sql_constant(engine: AsyncEngine, function: str, value: int) -> AsyncIterator[None]:
+    """One of SQL_CONSTANTS set to `value` for the block (the functions are VOLATILE, so the
+    triggers and statements read the new one at once), then set back."""
+    await _replace_constant(engine, function, value)
+    try:
+        yield
+    finally:
+        await _replace_constant(engine, function, SQL_CONSTANTS[function])
+
+
+async def _replace_constant(engine: AsyncEngine, function: str, value: int) -> None:
+    assert function in SQL_CONSTANTS
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS integer LANGUAGE sql"
+                f" AS $$ SELECT {int(value)} $$"
+            )
+        )
+
+
 def container_of(app: FastAPI) -> Container:
     container: Container = app.state.container
     return container

@@ -22,6 +22,7 @@ from adapters.postgres.queries import PostgresArticleQueries
 from adapters.sqlalchemy.engine import DriverReader, StatementCounter
 from domain.views import ArticleFilter, Page
 from tests.api.support import Conduit
+from tests.integration.support import sql_constant
 
 
 @pytest.fixture
@@ -98,23 +99,12 @@ async def test_a_heavy_readers_walk_tests_rows_by_probe_or_hash_and_answers_alon
     assert ran == {"probe": probe_cost == 0, "hash": probe_cost != 0}, plan
 
 
-async def _set_filter_min(engine: AsyncEngine, follows: int) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "CREATE OR REPLACE FUNCTION feed_filter_min() RETURNS integer LANGUAGE sql"
-                f" AS $$ SELECT {follows} $$"
-            )
-        )
-
-
 async def test_a_heavy_readers_filter_spares_the_probes_of_authors_she_does_not_follow(
     api: Conduit, engine: AsyncEngine
 ) -> None:
     """With her author filter (0018), a walked row whose author's bit is clear is dropped
     without a probe: 7 rows walked for 5 of hers, 5 probes."""
-    await _set_filter_min(engine, 1)
-    try:
+    async with sql_constant(engine, "feed_filter_min", 1):
         authors = [await api.token(f"author{n}") for n in range(4)]
         slugs = [(await api.create_article(authors[n % 4], f"Post {n}"))["slug"] for n in range(24)]
         heavy = await api.token("heavy")
@@ -123,8 +113,6 @@ async def test_a_heavy_readers_filter_spares_the_probes_of_authors_she_does_not_
         viewer = await _reader_id(engine, "heavy")
         plan = await _feed_plan(engine, viewer, 5, 0)
         page = await _queries(engine).feed(viewer, Page(limit=5, offset=0))
-    finally:
-        await _set_filter_min(engine, 500)
 
     expected = [s for n, s in reversed(list(enumerate(slugs))) if n % 4 != 3]
     assert [a.slug for a in page.articles] == expected[:5]

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.counters import Mismatch, backfill_feed_filters, mismatches
 from tests.api.support import Conduit
+from tests.integration.support import sql_constant
 
 BITS = 131072
 
@@ -29,24 +30,11 @@ async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
         yield Conduit(client)
 
 
-async def _set_min(engine: AsyncEngine, follows: int) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "CREATE OR REPLACE FUNCTION feed_filter_min() RETURNS integer LANGUAGE sql"
-                f" AS $$ SELECT {follows} $$"
-            )
-        )
-
-
 @pytest.fixture
 async def filter_from_three(engine: AsyncEngine) -> AsyncIterator[None]:
     """Readers of three authors or more keep a filter."""
-    await _set_min(engine, 3)
-    try:
+    async with sql_constant(engine, "feed_filter_min", 3):
         yield
-    finally:
-        await _set_min(engine, 500)
 
 
 async def _bits(engine: AsyncEngine, reader: str) -> set[int] | None:
@@ -98,16 +86,6 @@ async def test_the_filter_is_built_at_the_threshold_and_set_by_each_follow_after
     assert await mismatches(engine) == []
 
 
-async def _set_cap(engine: AsyncEngine, cap: int) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "CREATE OR REPLACE FUNCTION feed_total_cap() RETURNS integer LANGUAGE sql"
-                f" AS $$ SELECT {cap} $$"
-            )
-        )
-
-
 @pytest.mark.usefixtures("filter_from_three")
 @pytest.mark.parametrize("cap", [1000, 0], ids=["in-feed-totals", "past-the-cap"])
 async def test_racing_follows_of_one_reader_leave_no_author_out_of_her_filter(
@@ -119,15 +97,12 @@ async def test_racing_follows_of_one_reader_leave_no_author_out_of_her_filter(
     names = [f"author{n}" for n in range(10)]
     for name in names:
         await api.token(name)
-    await _set_cap(engine, cap)
-    try:
+    async with sql_constant(engine, "feed_total_cap", cap):
         for round_ in range(6):
             reader = await api.token(f"reader{round_}")
             await api.follow(reader, names[0])
             await asyncio.gather(*(api.follow(reader, name) for name in names[1:]))
             assert await _bits(engine, f"reader{round_}") == await _ids(engine, *names)
-    finally:
-        await _set_cap(engine, 1000)
     assert await mismatches(engine) == []
 
 
@@ -165,8 +140,7 @@ async def test_racing_follows_and_unfollows_of_one_reader_leave_her_filter_exact
     names = [f"author{n}" for n in range(8)]
     for name in names:
         await api.token(name)
-    await _set_cap(engine, 0)  # no lock from 0015 either
-    try:
+    async with sql_constant(engine, "feed_total_cap", 0):  # no lock from 0015 either
         for round_ in range(6):
             reader = await api.token(f"reader{round_}")
             for name in names[:2]:
@@ -176,47 +150,36 @@ async def test_racing_follows_and_unfollows_of_one_reader_leave_her_filter_exact
                 *(api.follow(reader, name) for name in names[2:]),
             )
             assert await _bits(engine, f"reader{round_}") == await _ids(engine, *names[2:])
-    finally:
-        await _set_cap(engine, 1000)
     assert await mismatches(engine) == []
 
 
 @pytest.mark.usefixtures("filter_from_three")
-async def test_the_check_reports_an_author_missing_from_a_filter(
-    api: Conduit, engine: AsyncEngine
+@pytest.mark.parametrize(
+    ("doctor", "expected"),
+    [
+        (
+            "set_bit(author_bits,"
+            " author_bit((SELECT id FROM users WHERE username = 'author1')), 0)",
+            [
+                Mismatch("feed filter misses", "reader", 1, 0),
+                Mismatch("feed filter bits", "reader", 2, 3),
+            ],
+        ),
+        ("set_bit(author_bits, 131071, 1)", [Mismatch("feed filter bits", "reader", 4, 3)]),
+    ],
+    ids=["a-followed-author-missing", "a-bit-no-follow-explains"],
+)
+async def test_the_check_reports_a_filter_that_differs_from_its_rebuild(
+    api: Conduit, engine: AsyncEngine, doctor: str, expected: list[Mismatch]
 ) -> None:
     reader = await api.token("reader")
     for n in range(3):
         await api.token(f"author{n}")
         await api.follow(reader, f"author{n}")
     async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "UPDATE feed_totals SET author_bits = set_bit(author_bits, author_bit(u.id), 0)"
-                " FROM users u WHERE u.username = 'author1'"
-            )
-        )
+        await conn.execute(text(f"UPDATE feed_totals SET author_bits = {doctor}"))
 
-    assert await mismatches(engine) == [
-        Mismatch("feed filter misses", "reader", 1, 0),
-        Mismatch("feed filter bits", "reader", 2, 3),
-    ]
-
-
-@pytest.mark.usefixtures("filter_from_three")
-async def test_the_check_reports_a_bit_no_follow_explains(
-    api: Conduit, engine: AsyncEngine
-) -> None:
-    reader = await api.token("reader")
-    for n in range(3):
-        await api.token(f"author{n}")
-        await api.follow(reader, f"author{n}")
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("UPDATE feed_totals SET author_bits = set_bit(author_bits, 131071, 1)")
-        )
-
-    assert await mismatches(engine) == [Mismatch("feed filter bits", "reader", 4, 3)]
+    assert await mismatches(engine) == expected
 
 
 @pytest.mark.usefixtures("filter_from_three")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.counters import backfill, mismatches
 from tests.api.support import Conduit
+from tests.integration.support import sql_constant
 
 
 @pytest.fixture
@@ -26,21 +27,8 @@ async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
 @pytest.fixture
 async def cap_of_two(engine: AsyncEngine) -> AsyncIterator[None]:
     """An author's first two follows are in their readers' totals, the rest summed at read."""
-    await _set_cap(engine, 2)
-    try:
+    async with sql_constant(engine, "feed_total_cap", 2):
         yield
-    finally:
-        await _set_cap(engine, 1000)
-
-
-async def _set_cap(engine: AsyncEngine, cap: int) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                f"CREATE OR REPLACE FUNCTION feed_total_cap() RETURNS integer LANGUAGE sql"
-                f" AS $$ SELECT {cap} $$"
-            )
-        )
 
 
 async def _in_total(engine: AsyncEngine) -> dict[tuple[str, str], bool]:
