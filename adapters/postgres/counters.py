@@ -2,11 +2,12 @@
 database, and prove them exact.
 
 `python -m entrypoints.cli db backfill-counters [--batch-size N]` fills what revision 0008
-left NULL and marks the follows made before 0015 into their readers' feed totals, in
-bounded batches, each its own short transaction (an interrupted run loses at
-most the batch in flight and resumes where it stopped). A counter row is locked before it
-is counted, in a later statement with a fresh snapshot: a writer's trigger either committed
-before the lock (and is counted) or waits for it (and adds its one to the exact figure).
+left NULL, builds the author filters 0018 added, and marks the follows made before 0015
+into their readers' feed totals, in bounded batches, each its own short transaction (an
+interrupted run loses at most the batch in flight and resumes where it stopped). A counter
+row is locked before it is counted, in a later statement with a fresh snapshot: a writer's
+trigger either committed before the lock (and is counted) or waits for it (and adds its one
+to the exact figure).
 
 `python -m entrypoints.cli db check-counters` (`make db-check-counters`) recounts every
 counter from the rows it counts and lists the ones that differ.

@@ -318,16 +318,16 @@ total AS MATERIALIZED (
 road AS MATERIALIZED (
   SELECT CASE WHEN r.n > 0 THEN ceil(4.0 * r.rows) END AS stop,
          r.n > 0 AND r.rows <= LEAST(r.n, r.authors * {end}) AS walk,
-         r.bits IS NOT NULL OR r.rows * {PROBE_COST} <= r.authors AS probe
-  FROM (SELECT t.n, t.authors, t.bits, {end} * {_ARTICLE_TOTAL} / NULLIF(t.n, 0) AS rows
+         r.filtered OR r.rows * {PROBE_COST} <= r.authors AS probe
+  FROM (SELECT t.n, t.authors, t.bits IS NOT NULL AS filtered,
+               {end} * {_ARTICLE_TOTAL} / NULLIF(t.n, 0) AS rows
         FROM total t OFFSET 0) r),
 walk AS MATERIALIZED (
   SELECT w.id, w.created_at FROM (
     SELECT id, created_at, author_id FROM articles ORDER BY {_NEWEST}
     LIMIT (SELECT stop FROM road)) w
   WHERE (SELECT walk FROM road)
-    AND ((SELECT bits FROM total) IS NULL
-         OR get_bit((SELECT bits FROM total), author_bit(w.author_id)) = 1)
+    AND COALESCE(get_bit((SELECT bits FROM total), author_bit(w.author_id)), 1) = 1
     AND CASE WHEN (SELECT probe FROM road)
       THEN (SELECT true FROM follows fw WHERE fw.follower_id = $1 AND fw.followee_id = w.author_id)
       ELSE w.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1) END

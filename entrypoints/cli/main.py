@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
         type=_positive,
         default=search_backfill.DEFAULT_BATCH_SIZE,
         help="backfill-search, backfill-counters: rows per transaction"
-        " (backfill-feed-totals: authors)",
+        " (backfill-feed-totals: authors, and at most 50 readers' filters)",
     )
     db_parser.add_argument(
         "--force", action="store_true", help="reset: allow an external DATABASE_URL"
