@@ -102,26 +102,25 @@ _MARK_FOLLOWS = text(
     """
 )
 
-# Readers of at least feed_filter_min() authors get a row to hold their filter (0018): the
-# one full scan of follows the filter backfill makes.
-_FILTER_ROWS = text(
+# Readers of at least feed_filter_min() authors, each given a row to hold her filter (0018):
+# the one read of every follow the filter backfill makes.
+_FILTER_READERS = text(
     """
-    INSERT INTO feed_totals (user_id, authors, articles)
-    SELECT follower_id, 0, 0 FROM follows GROUP BY follower_id
-    HAVING count(*) >= feed_filter_min() ORDER BY follower_id
-    ON CONFLICT (user_id) DO NOTHING
+    WITH readers AS (
+        SELECT follower_id FROM follows GROUP BY follower_id
+        HAVING count(*) >= feed_filter_min()),
+    added AS (
+        INSERT INTO feed_totals (user_id, authors, articles)
+        SELECT follower_id, 0, 0 FROM readers ORDER BY follower_id
+        ON CONFLICT (user_id) DO NOTHING)
+    SELECT follower_id FROM readers ORDER BY follower_id
     """
 )
 # Each reader's row is locked first, as a follow's trigger locks it: her follows made
 # meanwhile wait, and the build in the next statement sees every one committed before.
 _LOCK_UNFILTERED = text(
-    """
-    SELECT k.user_id FROM feed_totals k
-    WHERE k.user_id > :after AND k.author_bits IS NULL
-      AND (SELECT count(*) FROM (SELECT FROM follows f WHERE f.follower_id = k.user_id
-                                 LIMIT feed_filter_min()) x) >= feed_filter_min()
-    ORDER BY k.user_id LIMIT :size FOR NO KEY UPDATE OF k
-    """
+    "SELECT user_id FROM feed_totals WHERE user_id = ANY(:readers) AND user_id > :after"
+    " AND author_bits IS NULL ORDER BY user_id LIMIT :size FOR NO KEY UPDATE"
 )
 _BUILD_FILTERS = text(
     "UPDATE feed_totals SET author_bits = feed_filter_of(user_id)"
@@ -280,24 +279,30 @@ async def backfill_feed_filters(
 ) -> int:
     """Build the author filter (migration 0018) of every reader of at least
     feed_filter_min() authors who has none, at most `FILTER_BATCH` readers a transaction;
-    returns the batches that built any. Reads every follow once; a second run builds
-    nothing."""
+    returns the batches that built any. Reads every follow once to find those readers, then
+    each one's follows for her filter; a second run builds nothing."""
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     report = on_batch or (lambda what, rows: None)
     async with engine.begin() as conn:
         await _limit_lock_wait(conn)
-        await conn.execute(_FILTER_ROWS)
+        readers = list((await conn.execute(_FILTER_READERS)).scalars())
     batches = 0
     size = min(batch_size, FILTER_BATCH)
-    async for ids, _ in _locked_batches(engine, _LOCK_UNFILTERED, _BUILD_FILTERS, size):
+    async for ids, _ in _locked_batches(
+        engine, _LOCK_UNFILTERED, _BUILD_FILTERS, size, readers=readers
+    ):
         batches += 1
         report("feed filters", len(ids))
     return batches
 
 
 async def _locked_batches(
-    engine: AsyncEngine, lock: TextClause, work: TextClause, batch_size: int
+    engine: AsyncEngine,
+    lock: TextClause,
+    work: TextClause,
+    batch_size: int,
+    **lock_params: object,
 ) -> AsyncIterator[tuple[list[int], int]]:
     """Each batch in a transaction of its own: `lock` takes the next ids after the last
     batch's and locks their rows, then `work` runs on them in a later statement (a fresh
@@ -306,7 +311,8 @@ async def _locked_batches(
     while True:
         async with engine.begin() as conn:
             await _limit_lock_wait(conn)
-            ids = list((await conn.execute(lock, {"after": after, "size": batch_size})).scalars())
+            params = {**lock_params, "after": after, "size": batch_size}
+            ids = list((await conn.execute(lock, params)).scalars())
             if not ids:
                 return
             result = await conn.execute(work, {"ids": ids})
