@@ -166,11 +166,13 @@ SELECT (SELECT count(*) FROM matches) AS total, {_items("page")} AS items,
        {_VIEWER_KNOWN} AS viewer_known"""
 
 
-SEARCH_WALK_COST = 10
-"""Reading one article to test it (its search vector is TOASTed) costs about ten times
-taking one match from the word index (measured at a million articles: 12 us against 1.3)."""
+SEARCH_WALK_COST = 1
+"""Testing and ranking one walked article costs about what taking one match from the word
+index does (measured at a million articles: 0.7-0.9 us against 1.3), now that its vector is
+in its row (migration 0019); out of line, as it was before, it cost 12 us."""
 SEARCH_WALK_BUDGET = 5_000
-"""A walk reads at most this many articles (about 60 ms at the worst measured cost)."""
+"""A walk reads at most this many articles: about 4 ms, 60 ms where every vector is still
+out of line (rows written before 0019, or articles of several pages)."""
 SEARCH_INDEX_BUDGET = 50_000
 """The word index is used only for words expected in at most this many articles (~65 ms)."""
 SEARCH_INDEX_BASE = 100
@@ -200,8 +202,10 @@ def search_sql(filter_names: tuple[str, ...]) -> str:
       expected in at most SEARCH_INDEX_BUDGET articles;
     - walk the newest articles (or the newest of the smallest filter set), testing each, at
       most SEARCH_WALK_BUDGET of them: common words find their `$5` in a few hundred.
-    When a walk ends short (the newest articles lack the words) the index answers if it is
-    within its budget; if not, the candidates are the matches among the articles walked.
+    Where the index may answer, the walk is taken only when it is expected to find its `$5`
+    within its budget, so a walk rarely ends short. When one does (the newest articles lack
+    the words) the index answers if it is within its budget; if not, the candidates are the
+    matches among the articles walked.
     So a search reads at most max(SEARCH_WALK_BUDGET, SEARCH_INDEX_BUDGET) rows at any N.
     """
     sets = _filter_sets(filter_names, first_parameter=6)
@@ -222,7 +226,8 @@ road AS MATERIALIZED (
   SELECT smallest, LEAST(smallest, {SEARCH_WALK_BUDGET}) AS stop,
          matches <= {SEARCH_INDEX_BUDGET} AS indexable,
          NOT (matches <= {SEARCH_INDEX_BUDGET}
-              AND rows * {SEARCH_WALK_COST} > matches + {SEARCH_INDEX_BASE}) AS walk
+              AND (rows > LEAST(smallest, {SEARCH_WALK_BUDGET})
+                   OR rows * {SEARCH_WALK_COST} > matches + {SEARCH_INDEX_BASE})) AS walk
   FROM estimate),
 walk AS MATERIALIZED (
     {walks}),
@@ -251,15 +256,17 @@ SELECT (SELECT count(*) FROM candidates) AS total, {_items("page", ranked=True)}
 def _search_walk(scan: str, where: str) -> str:
     """Walk `scan` newest first, testing each row, and stop at the $5-th match: the search
     test is a per-row lookup, so the planner cannot turn it into a scan of every match. The
-    vector is decompressed once per row (`|| ''`), for the test and the rank alike. The
-    tests of other filters (`where`) name the walked row `d`.
+    vector is read where it lies, in the row (migration 0019): a copy made once per row
+    (`search || ''`) cost more than the test and the rank together, since tsvector's
+    concatenation rebuilds the vector. The tests of other filters (`where`) name the walked
+    row `d`.
 
     Over every article the walk reads each row where the time index points, vector and all.
     A filter's scan yields ids, whose vectors are then fetched by primary key: at 1M that
     lookup was 2,000 of the 3,300 buffers of a search over every article."""
     if scan == _EVERY_ARTICLE:
         rows, vector = (
-            f"""(SELECT id, created_at, search || ''::tsvector AS v FROM articles
+            f"""(SELECT id, created_at, search AS v FROM articles
            ORDER BY {_NEWEST} LIMIT (SELECT stop FROM road)) d""",
             "d.v",
         )
@@ -268,7 +275,7 @@ def _search_walk(scan: str, where: str) -> str:
             f"""(SELECT id, created_at FROM ({scan}) x ORDER BY {_NEWEST}
            LIMIT (SELECT stop FROM road)) d
      CROSS JOIN LATERAL (
-       SELECT a.search || ''::tsvector AS v FROM articles a WHERE a.id = d.id LIMIT 1) s""",
+       SELECT a.search AS v FROM articles a WHERE a.id = d.id LIMIT 1) s""",
             "s.v",
         )
     return f"""(SELECT d.id, d.created_at, ts_rank({vector}, (SELECT q FROM query)) AS rank

@@ -237,3 +237,31 @@ async def test_a_common_word_beyond_the_index_budget_ranks_what_the_walk_found(
 
     assert [a.title for a in found.articles] == ["Dragons 29", "Dragons 28"]
     assert found.count == 2
+
+
+async def _search_plan(engine: AsyncEngine, q: str, window: int) -> str:
+    sql = queries.search_sql(()).replace("$1", "NULL::bigint").replace("$2", "20")
+    sql = sql.replace("$3", "0").replace("$4", f"'{q}'::text").replace("$5", str(window))
+    async with engine.connect() as conn:
+        rows = await conn.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}"))
+    return "\n".join(row[0] for row in rows)
+
+
+async def test_a_word_too_rare_for_the_walks_budget_goes_to_the_index_without_walking(
+    api: Conduit, engine: AsyncEngine, short_walks: None
+) -> None:
+    """One article in four holds the word: a window of 4 needs about 16 walked rows, more
+    than the budget of 10. The walk would end short and the index answer anyway, so the
+    walk is not taken, however cheap its rows."""
+    author = await api.token("author")
+    for n in range(40):
+        await api.create_article(author, f"Wyvern {n}" if n % 4 == 0 else f"Plain {n}")
+    async with engine.begin() as conn:
+        await conn.execute(text("ANALYZE articles"))
+
+    found = await _queries(engine, window=4).articles(ArticleFilter(q="wyvern", limit=20), None)
+    plan = await _search_plan(engine, "wyvern", window=4)
+
+    assert [a.title for a in found.articles] == [f"Wyvern {n}" for n in (36, 32, 28, 24)]
+    walk = [line for line in plan.splitlines() if "ix_articles_created_at_id_author_id" in line]
+    assert walk and all("never executed" in line for line in walk), plan

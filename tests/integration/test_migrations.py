@@ -96,6 +96,40 @@ async def test_each_tables_storage_parameters_are_the_ones_its_model_declares(
     assert declared["articles"]["autovacuum_vacuum_insert_scale_factor"] == "0.01"
 
 
+async def test_each_columns_storage_is_the_one_its_model_declares(fresh_url: str) -> None:
+    """Alembic's check does not compare column storage either: a column whose storage a
+    migration changed (0019) declares it in its model's `info`, and every other column keeps
+    its type's default."""
+    declared = {
+        (table.name, column.name): column.info["storage"]
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if "storage" in column.info
+    }
+    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
+    engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT c.relname, a.attname, a.attstorage FROM pg_attribute a"
+                    " JOIN pg_class c ON c.oid = a.attrelid"
+                    " JOIN pg_type t ON t.oid = a.atttypid"
+                    " WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"
+                    " AND a.attnum > 0 AND NOT a.attisdropped"
+                    " AND a.attstorage <> t.typstorage"
+                )
+            )
+            stored = {(table, column): _STORAGE[code.decode()] for table, column, code in rows}
+    finally:
+        await engine.dispose()
+    assert stored == declared
+    assert declared[("articles", "search")] == "main"
+
+
+_STORAGE = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
+
+
 async def test_check_reports_a_schema_that_drifted_from_the_models(fresh_url: str) -> None:
     await asyncio.to_thread(schema.upgrade, fresh_url, "head")
     drifted = create_async_engine(fresh_url, poolclass=pool.NullPool)
