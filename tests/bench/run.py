@@ -94,6 +94,8 @@ class Result:
     io_stall_s: float | None = None
     """Seconds in which every runnable task of the machine waited on I/O during the run
     (Linux pressure stall information, `full`); None where the kernel does not say."""
+    rounds: list[dict[str, float | None]] = field(default_factory=list)
+    """Every round of a scenario measured in several (ROUNDS), this one the median."""
 
     def ms_per_request(self, seconds: float | None) -> float | None:
         return None if seconds is None or not self.requests else seconds * 1000 / self.requests
@@ -562,6 +564,12 @@ def _wait_replicas(base: str, cluster: BenchCluster) -> None:
     raise SystemExit(f"the service does not read on the replicas: {databases}")
 
 
+ROUNDS = {"write_mix": 3}
+"""Scenarios measured in several rounds, alternating between the services, each judged by
+its median round. Every write commits to the disk, and this VM's disk stalls now and then
+for seconds: one 15 s run that met a stall decided a write ratio on its own."""
+
+
 def _bench(
     args: argparse.Namespace, wrk: str, scenarios: list[str], setups: list[tuple[Size, str]]
 ) -> dict[str, list[Result]]:
@@ -571,12 +579,26 @@ def _bench(
     with ExitStack() as stack:
         services = [_serve(stack, args, size, topology) for size, topology in setups]
         for name in scenarios:
-            for service in services:
-                print(f"{name} on {service.label}", file=sys.stderr)
-                service.results.append(_run_one(args, wrk, service, name))
+            rounds: list[list[Result]] = [[] for _ in services]
+            for number in range(ROUNDS.get(name, 1)):
+                for service, measured in zip(services, rounds, strict=True):
+                    print(f"{name} on {service.label} (round {number + 1})", file=sys.stderr)
+                    measured.append(_run_one(args, wrk, service, name))
+            for service, measured in zip(services, rounds, strict=True):
+                service.results.append(median_round(measured))
     for service in services:
         _judge(service.results, service.data)
     return {service.label: service.results for service in services}
+
+
+def median_round(rounds: list[Result]) -> Result:
+    """The round of median throughput (the lower middle of an even count), which keeps
+    every round's figures; a single round is itself."""
+    if len(rounds) == 1:
+        return rounds[0]
+    median = sorted(rounds, key=lambda r: r.rps)[(len(rounds) - 1) // 2]
+    median.rounds = [{"rps": r.rps, "p99_ms": r.p99_ms, "io_stall_s": r.io_stall_s} for r in rounds]
+    return median
 
 
 def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) -> Result:
@@ -839,6 +861,19 @@ def _compare(small: list[Result], big: list[Result]) -> None:
         # A ratio from a run where the disk stalled says more about the disk than the data.
         stall = f"{_dash(base.io_stall_s)}/{_dash(r.io_stall_s)}"
         print(f"{r.scenario:<14} {rps:>7.2f} {p99:>7.2f} {stall:>11}  {verdict}")
+        for line in _round_lines(base, r):
+            print(f"{'':<14} {line}")
+
+
+def _round_lines(small: Result, big: Result) -> list[str]:
+    """Each round's ratio and stalls, beside the median rounds' verdict above."""
+    return [
+        f"round {n}: req/s {b['rps'] / s['rps']:.2f} ({s['rps']:g} -> {b['rps']:g}), "
+        f"p99 {s['p99_ms']:g} -> {b['p99_ms']:g} ms, stall {_dash(s['io_stall_s'])}/"
+        f"{_dash(b['io_stall_s'])} s"
+        for n, (s, b) in enumerate(zip(small.rounds, big.rounds, strict=False), start=1)
+        if s["rps"] and b["rps"] is not None and s["p99_ms"] is not None and b["p99_ms"] is not None
+    ]
 
 
 @dataclass(frozen=True)

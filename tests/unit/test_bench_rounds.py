@@ -1,0 +1,42 @@
+"""The bench judges a scenario measured in rounds by its median round, and keeps them all."""
+
+from __future__ import annotations
+
+from tests.bench.run import Result, median_round
+
+
+def _result(rps: float, stall: float) -> Result:
+    return Result(
+        scenario="write_mix",
+        requests=int(rps * 15),
+        rps=rps,
+        p50_ms=50.0,
+        p90_ms=90.0,
+        p99_ms=1000.0 / rps,
+        errors={},
+        statements_per_request=4.4,
+        cpu_service_s=1.0,
+        cpu_postgres_s=1.0,
+        cpu_wrk_s=0.1,
+        peak_rss_mb_per_worker=100.0,
+        io_stall_s=stall,
+    )
+
+
+def test_the_median_round_stands_for_the_scenario_and_carries_every_round() -> None:
+    stalled, fast, middle = _result(200.0, 2.6), _result(480.0, 0.0), _result(450.0, 0.1)
+
+    chosen = median_round([stalled, fast, middle])
+
+    assert chosen is middle
+    assert [r["rps"] for r in chosen.rounds] == [200.0, 480.0, 450.0]
+    assert [r["io_stall_s"] for r in chosen.rounds] == [2.6, 0.0, 0.1]
+
+
+def test_an_even_count_takes_the_lower_middle_and_one_round_is_itself() -> None:
+    rounds = [_result(rps, 0.0) for rps in (400.0, 100.0, 300.0, 200.0)]
+
+    assert median_round(rounds).rps == 200.0
+    single = _result(300.0, 0.0)
+    assert median_round([single]) is single
+    assert single.rounds == []
