@@ -92,14 +92,15 @@ cluster-stop: $(STAMP) ## stop the servers of make cluster (their data stays)
 cluster-status: $(STAMP) ## each server of make cluster: its role and URL
 	$(CLI) cluster status
 
-bench: $(STAMP) ## load benchmark with wrk (SCALE=500|1m|compare TOPOLOGY=single|cluster|compare WORKERS=1 CONNECTIONS=32 DURATION=15 SCENARIOS=...)
+bench: $(STAMP) ## load benchmark with wrk (SCALE=500|1m|compare TOPOLOGY=single|cluster|compare WORKERS=1 CONNECTIONS=32 DURATION=15 ROUNDS=3 when comparing SCENARIOS=...)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
 		{ echo "bench: install wrk (Debian package wrk)"; exit 2; }
 	$(PY) -m tests.bench.run $(if $(WORKERS),--workers $(WORKERS)) \
 		$(if $(CONNECTIONS),--connections $(CONNECTIONS)) $(if $(DURATION),--duration $(DURATION)) \
 		$(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(SCALE),--scale $(SCALE)) \
-		$(if $(TOPOLOGY),--topology $(TOPOLOGY)) $(if $(WARMUP),--warmup $(WARMUP))
+		$(if $(TOPOLOGY),--topology $(TOPOLOGY)) $(if $(WARMUP),--warmup $(WARMUP)) \
+		$(if $(ROUNDS),--rounds $(ROUNDS))
 
 conformance: $(STAMP) ## run the upstream Postman suite against a fresh embedded database
 	$(PY) -m tests.conformance

@@ -443,7 +443,17 @@ def main() -> int:
         "on the replicas; 500 articles only) or compare (both in one run)",
     )
     parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="rounds per scenario, alternating between the services, each judged by its "
+        f"median round (default {COMPARE_ROUNDS} when two services are compared, else 1; "
+        f"write_mix at least {WRITE_ROUNDS})",
+    )
     args = parser.parse_args()
+    if args.rounds is None:
+        compared = args.scale == "compare" or args.topology == "compare"
+        args.rounds = COMPARE_ROUNDS if compared else 1
     if args.topology != SINGLE and args.scale.lower() not in ("500", "demo"):
         parser.error("--topology cluster or compare runs at --scale 500 only")
     wrk = _ensure_wrk()
@@ -564,10 +574,16 @@ def _wait_replicas(base: str, cluster: BenchCluster) -> None:
     raise SystemExit(f"the service does not read on the replicas: {databases}")
 
 
-ROUNDS = {"write_mix": 3}
-"""Scenarios measured in several rounds, alternating between the services, each judged by
-its median round. Every write commits to the disk, and this VM's disk stalls now and then
-for seconds: one 15 s run that met a stall decided a write ratio on its own."""
+COMPARE_ROUNDS = 3
+"""Rounds per scenario when two services are compared (`--rounds` overrides)."""
+WRITE_ROUNDS = 3
+"""write_mix's rounds at the least, compared or not: every write waits for the disk, and
+this VM's disk stalls now and then for seconds; one 15 s run that met a stall decided the
+write ratio on its own."""
+
+
+def rounds_of(scenario: str, rounds: int) -> int:
+    return max(rounds, WRITE_ROUNDS) if scenario == "write_mix" else rounds
 
 
 def _bench(
@@ -580,7 +596,7 @@ def _bench(
         services = [_serve(stack, args, size, topology) for size, topology in setups]
         for name in scenarios:
             rounds: list[list[Result]] = [[] for _ in services]
-            for number in range(ROUNDS.get(name, 1)):
+            for number in range(rounds_of(name, args.rounds)):
                 for service, measured in zip(services, rounds, strict=True):
                     print(f"{name} on {service.label} (round {number + 1})", file=sys.stderr)
                     measured.append(_run_one(args, wrk, service, name))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.bench.run import Result, median_round
+from tests.bench.run import Result, median_round, rounds_of
 
 
 def _result(rps: float, stall: float) -> Result:
@@ -40,3 +40,10 @@ def test_an_even_count_takes_the_lower_middle_and_one_round_is_itself() -> None:
     single = _result(300.0, 0.0)
     assert median_round([single]) is single
     assert single.rounds == []
+
+
+def test_writes_run_three_rounds_at_the_least_and_reads_the_rounds_asked() -> None:
+    assert rounds_of("write_mix", 1) == 3
+    assert rounds_of("write_mix", 5) == 5
+    assert rounds_of("list_deep", 1) == 1
+    assert rounds_of("list_deep", 3) == 3
