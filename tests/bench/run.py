@@ -608,8 +608,9 @@ def _bench(
 
 
 def median_round(rounds: list[Result]) -> Result:
-    """The round of median throughput (the lower middle of an even count), which keeps
-    every round's figures; a single round is itself."""
+    """The round of median throughput (the lower middle of an even count), which stands for
+    its service in the tables and keeps every round's figures; a single round is itself.
+    Comparisons take the median of the rounds' paired ratios instead (paired_ratios)."""
     if len(rounds) == 1:
         return rounds[0]
     median = sorted(rounds, key=lambda r: r.rps)[(len(rounds) - 1) // 2]
@@ -862,7 +863,7 @@ def _compare(small: list[Result], big: list[Result]) -> None:
         base = before.get(r.scenario)
         if base is None or r.scenario == "livez" or not base.rps or not base.p99_ms:
             continue
-        rps, p99 = r.rps / base.rps, r.p99_ms / base.p99_ms
+        rps, p99 = paired_ratios(base, r)
         if r.scenario == "write_mix":
             verdict = f">={WRITE_TARGET:.0%} req/s: " + ("ok" if rps >= WRITE_TARGET else "MISSED")
         else:
@@ -881,8 +882,21 @@ def _compare(small: list[Result], big: list[Result]) -> None:
             print(f"{'':<14} {line}")
 
 
+def paired_ratios(small: Result, big: Result) -> tuple[float, float]:
+    """big / small in requests/s and in p99: the median over the rounds, each round's two
+    runs seconds apart (so each ratio is of one moment of the machine), or the one run's."""
+    pairs = [
+        (b["rps"] / s["rps"], b["p99_ms"] / s["p99_ms"])
+        for s, b in zip(small.rounds, big.rounds, strict=False)
+        if s["rps"] and b["rps"] is not None and s["p99_ms"] and b["p99_ms"] is not None
+    ]
+    if len(pairs) < 2:
+        return big.rps / small.rps, big.p99_ms / small.p99_ms
+    return statistics.median(x for x, _ in pairs), statistics.median(y for _, y in pairs)
+
+
 def _round_lines(small: Result, big: Result) -> list[str]:
-    """Each round's ratio and stalls, beside the median rounds' verdict above."""
+    """Each round's ratio and stalls, under the verdict their medians gave."""
     return [
         f"round {n}: req/s {b['rps'] / s['rps']:.2f} ({s['rps']:g} -> {b['rps']:g}), "
         f"p99 {s['p99_ms']:g} -> {b['p99_ms']:g} ms, stall {_dash(s['io_stall_s'])}/"

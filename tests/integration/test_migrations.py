@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -76,22 +77,13 @@ async def test_each_tables_storage_parameters_are_the_ones_its_model_declares(
         for table in Base.metadata.tables.values()
         if table.dialect_options["postgresql"]["with"]
     }
-    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
-    engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT relname, reloptions FROM pg_class"
-                    " WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
-                    " AND reloptions IS NOT NULL"
-                )
-            )
-            stored = {
-                name: dict(option.split("=", 1) for option in options) for name, options in rows
-            }
-    finally:
-        await engine.dispose()
+    rows = await _catalog_at_head(
+        fresh_url,
+        "SELECT relname, reloptions FROM pg_class"
+        " WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+        " AND reloptions IS NOT NULL",
+    )
+    stored = {name: dict(option.split("=", 1) for option in options) for name, options in rows}
     assert stored == declared
     assert declared["articles"]["autovacuum_vacuum_insert_scale_factor"] == "0.01"
 
@@ -106,28 +98,32 @@ async def test_each_columns_storage_is_the_one_its_model_declares(fresh_url: str
         for column in table.columns
         if "storage" in column.info
     }
-    await asyncio.to_thread(schema.upgrade, fresh_url, "head")
-    engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT c.relname, a.attname, a.attstorage FROM pg_attribute a"
-                    " JOIN pg_class c ON c.oid = a.attrelid"
-                    " JOIN pg_type t ON t.oid = a.atttypid"
-                    " WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"
-                    " AND a.attnum > 0 AND NOT a.attisdropped"
-                    " AND a.attstorage <> t.typstorage"
-                )
-            )
-            stored = {(table, column): _STORAGE[code.decode()] for table, column, code in rows}
-    finally:
-        await engine.dispose()
+    rows = await _catalog_at_head(
+        fresh_url,
+        "SELECT c.relname, a.attname, a.attstorage FROM pg_attribute a"
+        " JOIN pg_class c ON c.oid = a.attrelid"
+        " JOIN pg_type t ON t.oid = a.atttypid"
+        " WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"
+        " AND a.attnum > 0 AND NOT a.attisdropped"
+        " AND a.attstorage <> t.typstorage",
+    )
+    stored = {(table, column): _STORAGE[code.decode()] for table, column, code in rows}
     assert stored == declared
     assert declared[("articles", "search")] == "main"
 
 
 _STORAGE = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
+
+
+async def _catalog_at_head(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of a catalog query on a database migrated to head."""
+    await asyncio.to_thread(schema.upgrade, url, "head")
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as conn:
+            return [tuple(row) for row in await conn.execute(text(sql))]
+    finally:
+        await engine.dispose()
 
 
 async def test_check_reports_a_schema_that_drifted_from_the_models(fresh_url: str) -> None:

@@ -1,8 +1,11 @@
-"""The bench judges a scenario measured in rounds by its median round, and keeps them all."""
+"""The bench judges a scenario measured in rounds by the median of its rounds' ratios, and
+keeps every round."""
 
 from __future__ import annotations
 
-from tests.bench.run import Result, median_round, rounds_of
+import pytest
+
+from tests.bench.run import Result, median_round, paired_ratios, rounds_of
 
 
 def _result(rps: float, stall: float) -> Result:
@@ -47,3 +50,22 @@ def test_writes_run_three_rounds_at_the_least_and_reads_the_rounds_asked() -> No
     assert rounds_of("write_mix", 5) == 5
     assert rounds_of("list_deep", 1) == 1
     assert rounds_of("list_deep", 3) == 3
+
+
+def test_a_comparison_is_the_median_of_the_ratios_of_rounds_run_side_by_side() -> None:
+    """Round 1 met a stall on the big side only; its pair says little of the data."""
+    small = median_round([_result(rps, 0.0) for rps in (1000.0, 800.0, 1100.0)])
+    big = median_round([_result(500.0, 2.0), _result(760.0, 0.0), _result(990.0, 0.0)])
+
+    rps, p99 = paired_ratios(small, big)
+
+    # Per round: 0.5, 0.95, 0.9 -> 0.9 (the two medians alone would give 760 / 1000).
+    assert rps == pytest.approx(0.9)
+    assert p99 == pytest.approx(1100 / 990)
+
+
+def test_single_runs_compare_as_they_are() -> None:
+    rps, p99 = paired_ratios(_result(400.0, 0.0), _result(300.0, 0.0))
+
+    assert rps == pytest.approx(0.75)
+    assert p99 == pytest.approx(400 / 300)
