@@ -128,15 +128,22 @@ def _tree(pid: int) -> list[psutil.Process]:
         return []
 
 
-def _cpu(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
+def _cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each process of `pid`'s tree, by process id."""
+    seconds = {}
+    for process in _tree(pid):
         try:
             times = process.cpu_times()
-            total += times.user + times.system
         except psutil.NoSuchProcess:
-            pass
-    return total
+            continue
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+def _cpu_since(pid: int, before: dict[int, float]) -> float:
+    """CPU seconds `pid`'s tree used since `before`: a process started since counts in
+    full, one that ended since is left out (its last seconds unseen), never subtracted."""
+    return sum(now - before.get(child, 0.0) for child, now in _cpu(pid).items())
 
 
 class RssSampler(threading.Thread):
@@ -627,10 +634,9 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
     with httpx.Client(base_url=base, timeout=10) as client:
         _run_wrk(wrk, base, lua, args.warmup, args.connections)
         asyncio.run(_checkpoint(service.primary_url))
-        service_processes = _tree(server_pid)
-        postgres = _tree(postgres_pid) if postgres_pid else []
-        cpu_service, cpu_pg = _cpu(service_processes), _cpu(postgres)
-        cpu_servers = {node.name: _cpu(_tree(node.pid)) for node in nodes}
+        cpu_service = _cpu(server_pid)
+        cpu_pg = _cpu(postgres_pid) if postgres_pid else {}
+        cpu_servers = {node.name: _cpu(node.pid) for node in nodes}
         metrics = client.get("/metrics").text
         sampler = RssSampler(server_pid)
         sampler.start()
@@ -638,9 +644,8 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
         summary, cpu_wrk = _run_wrk(wrk, base, lua, args.duration, args.connections)
         stalled_after = _io_stall_us()
         peak = sampler.stop()
-        # Every server's tree again: a backend that started during the run counts in full.
-        cpu_servers = {
-            node.name: round(_cpu(_tree(node.pid)) - cpu_servers[node.name], 2) for node in nodes
+        used_servers = {
+            node.name: round(_cpu_since(node.pid, cpu_servers[node.name]), 2) for node in nodes
         }
         if args.workers > 1:
             time.sleep(1.5)  # each worker publishes its statement count every second
@@ -662,8 +667,8 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
             p99_ms=latency["p99"] / 1000,
             errors=dict(summary["errors"]),  # type: ignore[call-overload]
             statements_per_request=per_request,
-            cpu_service_s=round(_cpu(_tree(server_pid)) - cpu_service, 2),
-            cpu_postgres_s=round(_cpu(_tree(postgres_pid)) - cpu_pg, 2) if postgres_pid else None,
+            cpu_service_s=round(_cpu_since(server_pid, cpu_service), 2),
+            cpu_postgres_s=round(_cpu_since(postgres_pid, cpu_pg), 2) if postgres_pid else None,
             cpu_wrk_s=round(cpu_wrk, 2),
             peak_rss_mb_per_worker=round(peak, 1),
             extra=_alone(client, name, data),
@@ -673,7 +678,7 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
             topology=service.topology,
         )
         if service.cluster is not None:
-            _cluster_figures(result, service.cluster, cpu_servers, metrics, after)
+            _cluster_figures(result, service.cluster, used_servers, metrics, after)
         return result
 
 
