@@ -3,10 +3,11 @@
 `--scale 500` (the default) seeds 50 users (each following 10), 500 articles (2-4 tags of
 20, 1-2 KB bodies), 10 comments and about 3 favorites per article; `--scale 1m` serves the
 bulk-seeded database kept under .data/bench-1000000 (built once by seed-bulk); `--scale
-compare` serves both and runs each scenario on each in turn. Each scenario runs for --duration
-seconds after a --warmup, with --connections connections, and reports requests/s,
-latency percentiles, non-2xx responses, SQL statements per request, CPU seconds of the
-service, PostgreSQL and wrk, and peak RSS per worker (statements come from /metrics,
+compare` serves both and runs each scenario on each in turn, in --rounds rounds (3 by
+default), and judges each ratio by the median of the rounds' ratios. Each scenario runs
+for --duration seconds after a --warmup, with --connections connections, and reports
+requests/s, latency percentiles, non-2xx responses, SQL statements per request, CPU seconds
+of the service, PostgreSQL and wrk, and peak RSS per worker (statements come from /metrics,
 summed over the workers). Any error fails the run.
 
 `--topology cluster` serves the 500-article seed from a streaming cluster instead (a
@@ -95,7 +96,8 @@ class Result:
     """Seconds in which every runnable task of the machine waited on I/O during the run
     (Linux pressure stall information, `full`); None where the kernel does not say."""
     rounds: list[dict[str, float | None]] = field(default_factory=list)
-    """Every round of a scenario measured in several (ROUNDS), this one the median."""
+    """Every round of a scenario measured in several (--rounds); this result is the median
+    round by throughput."""
 
     def ms_per_request(self, seconds: float | None) -> float | None:
         return None if seconds is None or not self.requests else seconds * 1000 / self.requests
@@ -453,9 +455,9 @@ def main() -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        help="rounds per scenario, alternating between the services, each judged by its "
-        f"median round (default {COMPARE_ROUNDS} when two services are compared, else 1; "
-        f"write_mix at least {WRITE_ROUNDS})",
+        help="rounds per scenario, alternating between the services; a comparison takes the "
+        f"median of the rounds' ratios (default {COMPARE_ROUNDS} when two services are "
+        f"compared, else 1; write_mix at least {WRITE_ROUNDS})",
     )
     args = parser.parse_args()
     if args.rounds is None:
