@@ -67,6 +67,15 @@ TARGETS = {  # scenario: (requests/s at least, p99 ms at most), one worker, 32 c
 }
 
 
+@dataclass(frozen=True)
+class Round:
+    """One round's figures, kept beside the median round that stands for them all."""
+
+    rps: float
+    p99_ms: float
+    io_stall_s: float | None
+
+
 @dataclass
 class Result:
     scenario: str
@@ -95,7 +104,7 @@ class Result:
     io_stall_s: float | None = None
     """Seconds in which every runnable task of the machine waited on I/O during the run
     (Linux pressure stall information, `full`); None where the kernel does not say."""
-    rounds: list[dict[str, float | None]] = field(default_factory=list)
+    rounds: list[Round] = field(default_factory=list)
     """Every round of a scenario measured in several (--rounds); this result is the median
     round by throughput."""
 
@@ -623,7 +632,7 @@ def median_round(rounds: list[Result]) -> Result:
     if len(rounds) == 1:
         return rounds[0]
     median = sorted(rounds, key=lambda r: r.rps)[(len(rounds) - 1) // 2]
-    median.rounds = [{"rps": r.rps, "p99_ms": r.p99_ms, "io_stall_s": r.io_stall_s} for r in rounds]
+    median.rounds = [Round(r.rps, r.p99_ms, r.io_stall_s) for r in rounds]
     return median
 
 
@@ -892,11 +901,7 @@ def _compare(small: list[Result], big: list[Result]) -> None:
 def paired_ratios(small: Result, big: Result) -> tuple[float, float]:
     """big / small in requests/s and in p99: the median over the rounds, each round's two
     runs seconds apart (so each ratio is of one moment of the machine), or the one run's."""
-    pairs = [
-        (b["rps"] / s["rps"], b["p99_ms"] / s["p99_ms"])
-        for s, b in zip(small.rounds, big.rounds, strict=False)
-        if s["rps"] and b["rps"] is not None and s["p99_ms"] and b["p99_ms"] is not None
-    ]
+    pairs = [(b.rps / s.rps, b.p99_ms / s.p99_ms) for s, b in _round_pairs(small, big)]
     if len(pairs) < 2:
         return big.rps / small.rps, big.p99_ms / small.p99_ms
     return statistics.median(x for x, _ in pairs), statistics.median(y for _, y in pairs)
@@ -905,12 +910,15 @@ def paired_ratios(small: Result, big: Result) -> tuple[float, float]:
 def _round_lines(small: Result, big: Result) -> list[str]:
     """Each round's ratio and stalls, under the verdict their medians gave."""
     return [
-        f"round {n}: req/s {b['rps'] / s['rps']:.2f} ({s['rps']:g} -> {b['rps']:g}), "
-        f"p99 {s['p99_ms']:g} -> {b['p99_ms']:g} ms, stall {_dash(s['io_stall_s'])}/"
-        f"{_dash(b['io_stall_s'])} s"
-        for n, (s, b) in enumerate(zip(small.rounds, big.rounds, strict=False), start=1)
-        if s["rps"] and b["rps"] is not None and s["p99_ms"] is not None and b["p99_ms"] is not None
+        f"round {n}: req/s {b.rps / s.rps:.2f} ({s.rps:g} -> {b.rps:g}), "
+        f"p99 {s.p99_ms:g} -> {b.p99_ms:g} ms, stall {_dash(s.io_stall_s)}/{_dash(b.io_stall_s)} s"
+        for n, (s, b) in enumerate(_round_pairs(small, big), start=1)
     ]
+
+
+def _round_pairs(small: Result, big: Result) -> list[tuple[Round, Round]]:
+    """The two services' rounds side by side, those whose small side divides."""
+    return [(s, b) for s, b in zip(small.rounds, big.rounds, strict=False) if s.rps and s.p99_ms]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ leaves the row when it is too wide."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from entrypoints.cli.seed_plan import _body
+from entrypoints.cli.seed_plan import SeedOptions, plan
 from tests.api.support import Conduit
 
 ARTICLES = 6
@@ -43,11 +42,11 @@ async def test_a_typical_articles_search_vector_stays_in_its_row(
     api: Conduit, engine: AsyncEngine
 ) -> None:
     author = await api.token("author")
-    rng = random.Random(11)
+    seeded = plan(SeedOptions(users=1, articles=ARTICLES, comments=0, follows_per_user=0))
     moved_out: list[tuple[int, int, int]] = []
-    for n in range(ARTICLES):
+    for n, planned in enumerate(seeded.articles):
         before = await _toasted_bytes(engine)
-        article = await api.create_article(author, f"Stored {n}", body=_body(rng))
+        article = await api.create_article(author, f"Stored {n}", body=planned.body)
         async with engine.connect() as conn:
             body, vector = (
                 await conn.execute(

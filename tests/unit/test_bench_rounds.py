@@ -34,8 +34,8 @@ def test_the_median_round_stands_for_the_scenario_and_carries_every_round() -> N
     chosen = median_round([stalled, fast, middle])
 
     assert chosen is middle
-    assert [r["rps"] for r in chosen.rounds] == [200.0, 480.0, 450.0]
-    assert [r["io_stall_s"] for r in chosen.rounds] == [2.6, 0.0, 0.1]
+    assert [r.rps for r in chosen.rounds] == [200.0, 480.0, 450.0]
+    assert [r.io_stall_s for r in chosen.rounds] == [2.6, 0.0, 0.1]
 
 
 def test_an_even_count_takes_the_lower_middle_and_one_round_is_itself() -> None:
