@@ -35,6 +35,7 @@ TABLES = (
     "comments",
     "follows",
     "feed_totals",
+    "article_days",
 )
 CHUNK = 50_000
 """Articles per transaction (with their links, favorites and comments)."""
@@ -208,6 +209,9 @@ _COUNTERS = (
        WHERE t.id = x.tag_id""",
     """UPDATE article_totals SET articles =
        CASE WHEN shard = 0 THEN (SELECT count(*) FROM articles) ELSE 0 END""",
+    # Each day's count as its base row (migration 0020), as the backfill of 0021 writes it.
+    """INSERT INTO article_days (day, shard, articles)
+       SELECT article_day(created_at), -1, count(*) FROM articles GROUP BY 1""",
     """INSERT INTO feed_totals (user_id, authors, articles)
        SELECT f.follower_id, count(*), sum(u.articles_count) FROM follows f
        JOIN users u ON u.id = f.followee_id WHERE f.in_feed_total GROUP BY f.follower_id""",

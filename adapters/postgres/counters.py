@@ -1,4 +1,4 @@
-"""The counters of migrations 0008 and 0015 (and 0018's feed filters): fill them on a live
+"""The counters of migrations 0008, 0015 and 0020 (and 0018's feed filters): fill them on a live
 database, and prove them exact.
 
 `python -m entrypoints.cli db backfill-counters [--batch-size N]` fills what revision 0008
@@ -132,6 +132,10 @@ _MISMATCHES = text(
     """
     SELECT 'articles' AS counter, '' AS owner, (SELECT sum(articles) FROM article_totals) AS kept,
            (SELECT count(*) FROM articles) AS counted
+    UNION ALL
+    SELECT 'day articles', d.day::text, COALESCE(k.n, 0), COALESCE(d.n, 0)
+    FROM (SELECT article_day(created_at) AS day, count(*) AS n FROM articles GROUP BY 1) d
+    FULL JOIN (SELECT day, sum(articles) AS n FROM article_days GROUP BY day) k USING (day)
     UNION ALL
     SELECT 'user articles', u.username, u.articles_count, coalesce(a.n, 0)
     FROM users u LEFT JOIN (SELECT author_id, count(*) AS n FROM articles GROUP BY author_id) a

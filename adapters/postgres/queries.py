@@ -9,9 +9,11 @@ its user is refused (UnknownUser) in the same statement, whether or not the thin
 for exists.
 
 What a page costs (N articles; README "Performance" has the measurements):
-- no filter, one filter: O(page + offset + log N): the page is read from one index in the
-  list's order, and the total from a counter (migration 0008). `offset` is at most
-  `MAX_OFFSET` (a 422 past it).
+- no filter: O(page + D + log N) for the D days the offset spans, and the articles of the
+  page's day before it (at most `MAX_OFFSET`): the page's day from the counts per day
+  (migration 0020), the page from the time index, the total from a counter (0008).
+- one filter: O(page + offset + log N): the page is read from one index in the list's
+  order, and the total from a counter. `offset` is at most `MAX_OFFSET` (a 422 past it).
 - filters combined: walked from the smallest of their sets (by its counter), the others
   checked per row by primary key: O(that set), for the page and the exact count.
 - the feed: `feed_sql` below.
@@ -126,7 +128,7 @@ def list_sql(filter_names: tuple[str, ...]) -> str:
     """A page and its total in one statement: $1 viewer, $2 limit, $3 offset, $4... filters."""
     sets = _filter_sets(filter_names, first_parameter=4)
     if not sets:
-        return _single(_EVERY_ARTICLE, _ARTICLE_TOTAL)
+        return _EVERY_ARTICLE_PAGE
     if len(sets) == 1:
         ((scan, size, _),) = sets
         return _single(scan, f"COALESCE({size}, 0)")
@@ -138,6 +140,23 @@ def _single(scan: str, total: str) -> str:
 WITH page AS MATERIALIZED (
   SELECT id, created_at FROM ({scan}) d ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
 SELECT {total} AS total, {_items("page")} AS items, {_VIEWER_KNOWN} AS viewer_known"""
+
+
+# Every article: the page starts at the day that holds it (migration 0020). The days newer
+# than the offset are summed newest first, a few rows each, until they pass it; the page is
+# read from the time index below that day's end, skipping only the day's articles before
+# it. Past the last article, no day passes the offset: no row is before NULL.
+_EVERY_ARTICLE_PAGE = f"""
+WITH start AS MATERIALIZED (
+  SELECT d.day, d.upto - d.n AS newer FROM (
+    SELECT day, n, sum(n) OVER (ORDER BY day DESC) AS upto FROM (
+      SELECT day, sum(articles) AS n FROM article_days GROUP BY day ORDER BY day DESC) g
+  ) d WHERE d.upto > $3 LIMIT 1),
+page AS MATERIALIZED (
+  SELECT id, created_at FROM articles
+  WHERE created_at < ((SELECT day FROM start) + 1)::timestamp AT TIME ZONE 'UTC'
+  ORDER BY {_NEWEST} LIMIT $2 OFFSET $3 - (SELECT newer FROM start))
+SELECT {_ARTICLE_TOTAL} AS total, {_items("page")} AS items, {_VIEWER_KNOWN} AS viewer_known"""
 
 
 def _smallest_first(sets: list[tuple[str, str, str]]) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ColumnElement,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -106,6 +107,17 @@ article_totals = Table(
     Base.metadata,
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("articles", BigInteger, nullable=False),
+)
+
+
+article_days = Table(
+    "article_days",
+    Base.metadata,
+    Column("day", Date, primary_key=True),
+    # 0..15: a writer's shard (as article_totals); -1: the base a backfill counted.
+    Column("shard", SmallInteger, primary_key=True, autoincrement=False),
+    Column("articles", BigInteger, nullable=False),
+    postgresql_with={"fillfactor": 50},
 )
 
 

@@ -26,7 +26,7 @@ APP_TABLES = {
 """The tables that hold data; `article_totals` (migration 0008) holds the counter shards,
 `write_positions` (0013) each writer's WAL position for read-your-writes, `feed_totals`
 (0015) each reader's feed total."""
-SCHEMA_TABLES = APP_TABLES | {"article_totals", "write_positions", "feed_totals"}
+SCHEMA_TABLES = APP_TABLES | {"article_totals", "article_days", "write_positions", "feed_totals"}
 
 
 async def tables(url: str) -> set[str]:
