@@ -11,8 +11,8 @@ adds it. The day's sum is then its exact count, whatever was written meanwhile, 
 a writer updates is written here: no lock is taken that a writer waits for. Running it
 again recomputes the same bases.
 
-Days go oldest first, about `BATCH` articles a statement, in this revision's transaction
-(one statement of 5,000 articles is about 3 ms at a million). The days a batch covers are
+Days go oldest first, about `BATCH` articles a statement, in this revision's transaction:
+at a million articles, 200 statements and 0.3-0.5 s in all. The days a batch covers are
 those of its articles and those that only have trigger rows (every article of the day
 deleted since 0020).
 
