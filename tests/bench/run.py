@@ -74,6 +74,7 @@ class Round:
     rps: float
     p99_ms: float
     io_stall_s: float | None
+    steal_s: float | None = None
 
 
 @dataclass
@@ -104,6 +105,9 @@ class Result:
     io_stall_s: float | None = None
     """Seconds in which every runnable task of the machine waited on I/O during the run
     (Linux pressure stall information, `full`); None where the kernel does not say."""
+    steal_s: float | None = None
+    """CPU seconds the hypervisor gave to others while this VM's CPUs wanted them, during
+    the run (`steal` of /proc/stat, both CPUs): a round that lost CPU says so in its row."""
     rounds: list[Round] = field(default_factory=list)
     """Every round of a scenario measured in several (--rounds); this result is the median
     round by throughput."""
@@ -632,7 +636,7 @@ def median_round(rounds: list[Result]) -> Result:
     if len(rounds) == 1:
         return rounds[0]
     median = sorted(rounds, key=lambda r: r.rps)[(len(rounds) - 1) // 2]
-    median.rounds = [Round(r.rps, r.p99_ms, r.io_stall_s) for r in rounds]
+    median.rounds = [Round(r.rps, r.p99_ms, r.io_stall_s, r.steal_s) for r in rounds]
     return median
 
 
@@ -651,9 +655,9 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
         metrics = client.get("/metrics").text
         sampler = RssSampler(server_pid)
         sampler.start()
-        stalled = _io_stall_us()
+        stalled, stolen = _io_stall_us(), _steal_ticks()
         summary, cpu_wrk = _run_wrk(wrk, base, lua, args.duration, args.connections)
-        stalled_after = _io_stall_us()
+        stalled_after, stolen_after = _io_stall_us(), _steal_ticks()
         peak = sampler.stop()
         used_servers = {
             node.name: round(_cpu_since(node.pid, cpu_servers[node.name]), 2) for node in nodes
@@ -686,6 +690,9 @@ def _run_one(args: argparse.Namespace, wrk: str, service: Service, name: str) ->
             io_stall_s=None
             if stalled is None or stalled_after is None
             else round((stalled_after - stalled) / 1e6, 2),
+            steal_s=None
+            if stolen is None or stolen_after is None
+            else round((stolen_after - stolen) / os.sysconf("SC_CLK_TCK"), 2),
             topology=service.topology,
         )
         if service.cluster is not None:
@@ -763,6 +770,16 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 def _dash(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
+
+
+def _steal_ticks() -> int | None:
+    """Clock ticks, since boot, in which the hypervisor ran something else while this VM
+    had work for its CPUs (the 8th figure of /proc/stat's `cpu` line)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) if fields[0] == "cpu" and len(fields) > 8 else None
+    except (OSError, ValueError):
+        return None
 
 
 def _io_stall_us() -> int | None:
@@ -911,7 +928,8 @@ def _round_lines(small: Result, big: Result) -> list[str]:
     """Each round's ratio and stalls, under the verdict their medians gave."""
     return [
         f"round {n}: req/s {b.rps / s.rps:.2f} ({s.rps:g} -> {b.rps:g}), "
-        f"p99 {s.p99_ms:g} -> {b.p99_ms:g} ms, stall {_dash(s.io_stall_s)}/{_dash(b.io_stall_s)} s"
+        f"p99 {s.p99_ms:g} -> {b.p99_ms:g} ms, stall {_dash(s.io_stall_s)}/{_dash(b.io_stall_s)} s,"
+        f" steal {_dash(s.steal_s)}/{_dash(b.steal_s)} s"
         for n, (s, b) in enumerate(_round_pairs(small, big), start=1)
     ]
 
