@@ -149,3 +149,31 @@ async def test_the_backfill_counts_days_written_before_and_between_the_two_revis
         await _every_page_agrees(engine, len(TIMES) - 1)
     finally:
         await engine.dispose()
+
+
+async def test_the_total_reads_its_shards_by_key_after_a_mass_write_spread_them(
+    db: AsyncEngine,
+) -> None:
+    """One transaction that changes thousands of articles updates a shard thousands of
+    times before any old version can be pruned: the 16 rows end up over many pages, and a
+    sequential scan of them would be read on every list."""
+    async with db.begin() as conn:
+        await conn.execute(
+            text(
+                "DO $$ BEGIN FOR n IN 1..30000 LOOP"
+                " UPDATE article_totals SET articles = articles WHERE shard = n % 16;"
+                " END LOOP; END $$"
+            )
+        )
+    async with db.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE article_totals"))
+        pages = await conn.scalar(
+            text("SELECT relpages FROM pg_class WHERE relname = 'article_totals'")
+        )
+        sql = queries.list_sql(()).replace("$1", "NULL::bigint").replace("$2", "20")
+        plan = "\n".join(
+            row[0] for row in await conn.execute(text(f"EXPLAIN {sql.replace('$3', '0')}"))
+        )
+    assert isinstance(pages, int) and pages > 100, pages
+    assert "article_totals" in plan and "Seq Scan on article_totals" not in plan, plan
