@@ -1,5 +1,5 @@
-"""The counters of migrations 0008, 0015 and 0020 (and 0018's feed filters): fill them on a live
-database, and prove them exact.
+"""The counters of migrations 0008 and 0015 (and 0018's feed filters): fill them on a live
+database, and prove them exact, with 0020's articles per day (which 0021 fills).
 
 `python -m entrypoints.cli db backfill-counters [--batch-size N]` fills what revision 0008
 left NULL, builds the author filters 0018 added, and marks the follows made before 0015
