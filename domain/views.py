@@ -10,7 +10,8 @@ from domain.model import CommentId
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
-"""Deepest `offset` of any list: reaching a page costs reading every entry before it."""
+"""Deepest `offset` of any list: reaching a page of a filtered list or the feed costs reading
+every entry before it (the list of every article skips only its page's day, README)."""
 SEARCH_WINDOW = 500
 """A search ranks (and counts) only this many of its newest matches (SEARCH_WINDOW)."""
 

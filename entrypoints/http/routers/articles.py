@@ -34,8 +34,9 @@ Offset = Annotated[
     Query(
         ge=0,
         le=MAX_OFFSET,
-        description=f"Items to skip (not pages), at most {MAX_OFFSET}: reaching a page costs "
-        "reading every item before it. Narrow the list (author, tag, favorited, q) to go deeper.",
+        description=f"Items to skip (not pages), at most {MAX_OFFSET}: on a filtered list or the "
+        "feed, reaching a page costs reading every item before it. Narrow the list (author, tag, "
+        "favorited, q) to go deeper.",
     ),
 ]
 SEARCH = (
