@@ -9,7 +9,7 @@ from entrypoints.settings import Settings
 
 TABLES = (
     "users, follows, feed_totals, articles, tags, article_tags, favorites, comments,"
-    " write_positions, article_days"
+    " write_positions, article_days, feed_timelines, feed_timeline_authors"
 )
 JWT_SECRET = "test-secret-" + "0123456789abcdef" * 4
 """The apps under test sign with this, so a test can forge what only the secret's holder can."""

@@ -8,7 +8,8 @@ and the seed (`hashint8extended`), so the same options always give the same data
 What the use cases and triggers keep is written here directly, and equal to what they
 would have written: slugs unique (the article number is part of each title), `tag_list`,
 `favorites_count`, `search`, the copied article dates, every counter of migration 0008
-and the feed totals of 0015 (with 0018's author filters). `check-counters` proves it.
+and the feed totals of 0015 (with 0018's author filters and 0022's timelines).
+`check-counters` proves it.
 Triggers and foreign-key checks are off while loading (`session_replication_role =
 replica`, which needs a superuser, as the embedded database's user is), secondary indexes
 are dropped first and rebuilt after, and the tables are vacuumed and analysed at the end.
@@ -36,6 +37,8 @@ TABLES = (
     "follows",
     "feed_totals",
     "article_days",
+    "feed_timelines",
+    "feed_timeline_authors",
 )
 CHUNK = 50_000
 """Articles per transaction (with their links, favorites and comments)."""
@@ -220,6 +223,15 @@ _COUNTERS = (
        SELECT follower_id, 0, 0, feed_filter_of(follower_id) FROM follows
        GROUP BY follower_id HAVING count(*) >= feed_filter_min()
        ON CONFLICT (user_id) DO UPDATE SET author_bits = EXCLUDED.author_bits""",
+    # Their feeds written ahead (migration 0022), as feed_timeline_build() writes one.
+    """INSERT INTO feed_timeline_authors (author_id, reader_id)
+       SELECT f.followee_id, f.follower_id FROM follows f
+       JOIN feed_totals t ON t.user_id = f.follower_id WHERE t.author_bits IS NOT NULL""",
+    """INSERT INTO feed_timelines (reader_id, created_at, article_id)
+       SELECT f.follower_id, a.created_at, a.id FROM follows f
+       JOIN feed_totals t ON t.user_id = f.follower_id
+       JOIN articles a ON a.author_id = f.followee_id WHERE t.author_bits IS NOT NULL""",
+    "UPDATE feed_totals SET timeline = true WHERE author_bits IS NOT NULL",
 )
 
 _SECONDARY_INDEXES = """

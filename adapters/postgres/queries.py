@@ -320,36 +320,42 @@ def feed_sql() -> str:
     The total A and F, the authors she follows, are the reader's `feed_totals` row
     (migration 0015: her follows of authors within their first 1,000 followers, kept by
     triggers) plus her other follows, found by a partial index: O(1 + P) for P followed
-    authors past that cap. The page ends at e = offset + limit and takes the cheaper of two
-    roads, for A articles by the followed authors among N:
+    authors past that cap. The page ends at e = offset + limit.
+
+    A reader of 500 authors or more (`feed_filter_min()`) has her feed written ahead
+    (migration 0022): her page is a range of `feed_timelines`' key, O(e + log N). Any other
+    reader's page takes the cheaper of two roads, for A articles by the followed authors
+    among N:
     - merge: each followed author's newest e from the author index, sorted: O(F + min(A, F x e));
     - walk the newest articles (an index in the list's order), keeping those whose author
       she follows: about e x N / A rows, stopped at four times that (authors whose articles
       are all old make the walk stop short: the merge answers then). Each row is tested by
       a probe of follows, or against a hash of her F follows when that is cheaper
       (`PROBE_COST`): O(e x N / A + min(e x N / A, F / 5)).
-    A reader of 500 authors or more has an author filter (migration 0018): a walked row
-    whose author's bit is clear is dropped without a probe, and she never hashes.
-    A heavy reader (5,000 authors) walks a few hundred rows for the first page, in an
-    index-only scan (0017); a light one merges a few hundred; the dearest is a deep page of
-    a reader in between.
+    A reader of 500 authors or more whose timeline is not built yet (made before 0022, until
+    the backfill) walks with an author filter (0018): a walked row whose author's bit is
+    clear is dropped without a probe, and she never hashes.
+    A light reader merges a few hundred rows; the dearest is a deep page of a reader just
+    under 500 authors.
     """
     end = "($2::bigint + $3::bigint)"
     return f"""
 WITH followed AS MATERIALIZED (SELECT followee_id AS id FROM follows WHERE follower_id = $1),
 total AS MATERIALIZED (
   SELECT COALESCE(k.articles, 0) + COALESCE(o.articles, 0) AS n,
-         COALESCE(k.authors, 0) + o.authors AS authors, k.author_bits || ''::bytea AS bits
+         COALESCE(k.authors, 0) + o.authors AS authors, COALESCE(k.timeline, false) AS timeline,
+         -- Her filter (16 KB) is read only when she walks: never once her timeline is built.
+         CASE WHEN NOT k.timeline THEN k.author_bits || ''::bytea END AS bits
   FROM (SELECT count(*) AS authors, sum(u.articles_count) AS articles
         FROM follows f JOIN users u ON u.id = f.followee_id
         WHERE f.follower_id = $1 AND NOT f.in_feed_total) o
   LEFT JOIN feed_totals k ON k.user_id = $1),
 road AS MATERIALIZED (
   SELECT CASE WHEN r.n > 0 THEN ceil(4.0 * r.rows) END AS stop,
-         r.n > 0 AND r.rows <= LEAST(r.n, r.authors * {end}) AS walk,
+         NOT r.timeline AND r.n > 0 AND r.rows <= LEAST(r.n, r.authors * {end}) AS walk,
          r.filtered OR r.rows * {PROBE_COST} <= r.authors AS probe
-  FROM (SELECT t.n, t.authors, t.bits IS NOT NULL AS filtered,
-               {end} * {_ARTICLE_TOTAL} / NULLIF(t.n, 0) AS rows
+  FROM (SELECT t.n, t.authors, t.timeline, t.bits IS NOT NULL AS filtered,
+               CASE WHEN NOT t.timeline THEN {end} * {_ARTICLE_TOTAL} / NULLIF(t.n, 0) END AS rows
         FROM total t OFFSET 0) r),
 walk AS MATERIALIZED (
   SELECT w.id, w.created_at FROM (
@@ -370,7 +376,11 @@ page AS MATERIALIZED (
     UNION ALL
     SELECT n.id, n.created_at FROM followed f CROSS JOIN LATERAL (
       SELECT id, created_at FROM articles WHERE author_id = f.id ORDER BY {_NEWEST} LIMIT {end}
-    ) n WHERE NOT (SELECT enough FROM walked)
+    ) n WHERE NOT (SELECT enough FROM walked) AND NOT (SELECT timeline FROM total)
+    UNION ALL
+    (SELECT article_id, created_at FROM feed_timelines
+     WHERE reader_id = $1 AND (SELECT timeline FROM total)
+     ORDER BY created_at DESC, article_id DESC LIMIT {end})
   ) d ORDER BY {_NEWEST} LIMIT $2 OFFSET $3)
 SELECT (SELECT n FROM total) AS total, {_items("page")} AS items,
        {_VIEWER_KNOWN} AS viewer_known"""

@@ -131,8 +131,41 @@ feed_totals = Table(
     # clear bit spares the feed's walk a probe of follows (migration 0018, kept by a
     # trigger).
     Column("author_bits", LargeBinary),
+    # Whether her feed is written ahead in feed_timelines (migration 0022).
+    Column("timeline", Boolean, nullable=False, server_default=text("false")),
     # Room for the fan-out's updates on each page (migration 0015).
     postgresql_with={"fillfactor": 50},
+)
+
+
+# The feed of each reader with an author filter, written ahead (migration 0022, kept by
+# triggers): her page is a range of the key.
+feed_timelines = Table(
+    "feed_timelines",
+    Base.metadata,
+    Column(
+        "reader_id",
+        BigInteger,
+        ForeignKey("feed_totals.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("created_at", DateTime(timezone=True), primary_key=True),
+    Column("article_id", BigInteger, primary_key=True, autoincrement=False),
+    Index("ix_feed_timelines_article_id", "article_id"),
+)
+
+# Those readers' follows by author: the readers an article fans out to.
+feed_timeline_authors = Table(
+    "feed_timeline_authors",
+    Base.metadata,
+    Column("author_id", BigInteger, primary_key=True, autoincrement=False),
+    Column(
+        "reader_id",
+        BigInteger,
+        ForeignKey("feed_totals.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Index("ix_feed_timeline_authors_reader_id", "reader_id"),
 )
 
 

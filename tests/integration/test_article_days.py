@@ -141,7 +141,16 @@ async def test_the_backfill_counts_days_written_before_and_between_the_two_revis
                 ),
                 {"at": MIDNIGHT + timedelta(days=3, hours=5)},
             )
-        assert await mismatches(engine) != [], "0020 alone counts only what it saw"
+        async with engine.connect() as conn:  # the check of head reads tables 0020 lacks
+            days_off = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM (SELECT article_day(created_at) AS day, count(*) AS n"
+                    " FROM articles GROUP BY 1) d FULL JOIN (SELECT day, sum(articles) AS n"
+                    " FROM article_days GROUP BY day) k USING (day)"
+                    " WHERE d.n IS DISTINCT FROM k.n"
+                )
+            )
+        assert days_off, "0020 alone counts only what it saw"
 
         await asyncio.to_thread(schema.upgrade, fresh_url, "head")
 

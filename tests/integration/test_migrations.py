@@ -25,8 +25,16 @@ APP_TABLES = {
 }
 """The tables that hold data; `article_totals` (migration 0008) holds the counter shards,
 `write_positions` (0013) each writer's WAL position for read-your-writes, `feed_totals`
-(0015) each reader's feed total."""
-SCHEMA_TABLES = APP_TABLES | {"article_totals", "article_days", "write_positions", "feed_totals"}
+(0015) each reader's feed total, `article_days` (0020) the articles per day, and
+`feed_timelines` with `feed_timeline_authors` (0022) heavy readers' feeds written ahead."""
+SCHEMA_TABLES = APP_TABLES | {
+    "article_totals",
+    "article_days",
+    "write_positions",
+    "feed_totals",
+    "feed_timelines",
+    "feed_timeline_authors",
+}
 
 
 async def tables(url: str) -> set[str]:

@@ -75,7 +75,8 @@ async def test_an_articles_fan_out_updates_its_readers_totals_in_place(
         await api.follow(await api.token(f"reader{n:03d}"), "author")
     totals = await _blocks(engine, "feed_totals")
     first = [reader for reader, block in totals.items() if block == 0]
-    assert len(first) >= 70, Counter(totals.values())
+    # 56-byte rows since 0022's flag, and a line pointer each: 4,096 / 60 = 68 on half a page.
+    assert len(first) >= 60, Counter(totals.values())
 
     await api.create_article(author, "Fanned out")
 
