@@ -45,14 +45,15 @@ SQL_CONSTANTS = {"feed_total_cap": 1000, "feed_filter_min": 500}
 async def sql_constant(engine: AsyncEngine, function: str, value: int) -> AsyncIterator[None]:
     """One of SQL_CONSTANTS set to `value` for the block (the functions are VOLATILE, so the
     triggers and statements read the new one at once), then set back."""
-    await _replace_constant(engine, function, value)
+    await replace_constant(engine, function, value)
     try:
         yield
     finally:
-        await _replace_constant(engine, function, SQL_CONSTANTS[function])
+        await replace_constant(engine, function, SQL_CONSTANTS[function])
 
 
-async def _replace_constant(engine: AsyncEngine, function: str, value: int) -> None:
+async def replace_constant(engine: AsyncEngine, function: str, value: int) -> None:
+    """One of SQL_CONSTANTS set to `value` until set again (`sql_constant` sets it back)."""
     assert function in SQL_CONSTANTS
     async with engine.begin() as conn:
         await conn.execute(

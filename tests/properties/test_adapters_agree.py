@@ -6,6 +6,10 @@ error with the same details. After every step, on each stack, the full list of a
 must match the story: every live article and no deleted one, a count equal to the unpaged
 list, favorites counted right, and no tag that no live article uses.
 
+The story runs twice: with the feed's thresholds as shipped (every reader's feed is a walk
+or a merge) and with readers heavy from two follows, so that most feeds are read from the
+timelines of migration 0022, written by triggers at each step.
+
 A failure prints the shortest story found, a @reproduce_failure blob (for the
 `AdaptersAgree` class) and a seed: `pytest tests/properties/test_adapters_agree.py
 --hypothesis-seed=<seed>` replays it. `make test-deep` tells more and longer stories.
@@ -13,6 +17,7 @@ A failure prints the shortest story found, a @reproduce_failure blob (for the
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -33,6 +38,8 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from application.articles import ArticleChanges, ArticleDraft
 from application.comments import CommentDraft
@@ -48,6 +55,7 @@ from domain.views import (
     UserView,
 )
 from tests.fakes import FakeClock
+from tests.integration.support import SQL_CONSTANTS, replace_constant
 from tests.properties.stacks import Twins
 from tests.properties.stories import (
     NAMES,
@@ -325,10 +333,30 @@ class AdaptersAgree(RuleBasedStateMachine):
         assert pages["memory"] == pages["postgres"] and tags["memory"] == tags["postgres"]
 
 
+def _heavy_readers_from(postgres_url: str, follows: int) -> None:
+    async def replace() -> None:
+        engine = create_async_engine(postgres_url, poolclass=pool.NullPool)
+        try:
+            await replace_constant(engine, "feed_filter_min", follows)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(replace())
+
+
+@pytest.mark.parametrize(
+    "heavy_from",
+    [SQL_CONSTANTS["feed_filter_min"], 2],
+    ids=["walks-and-merges", "timelines-from-two-follows"],
+)
 def test_adapters_agree(
-    postgres_url: str, story_settings: settings, request: pytest.FixtureRequest
+    postgres_url: str, story_settings: settings, request: pytest.FixtureRequest, heavy_from: int
 ) -> None:
     AdaptersAgree.postgres_url = postgres_url
+    _heavy_readers_from(postgres_url, heavy_from)
+    request.addfinalizer(
+        lambda: _heavy_readers_from(postgres_url, SQL_CONSTANTS["feed_filter_min"])
+    )
     # Chosen here rather than by hypothesis, so that every failure can name it.
     forced = request.config.getoption("hypothesis_seed", None)
     story_seed = forced if forced is not None else random.getrandbits(64)
