@@ -131,8 +131,9 @@ _BUILD_FILTERS = text(
 
 # A reader's timeline (0022) is built as the follow that gives her a filter builds it: with
 # article writes held off (SHARE), so none is in flight while her authors' articles are
-# read, and her row locked, so her follows wait. The table lock comes first: an article's
-# commit may wait for her row, never the other way round.
+# read, and her row locked, so her follows wait. The table lock is taken before her row: an
+# article's commit may wait for her row (0015's fan-out), so waiting for the writers while
+# holding it could deadlock.
 _HOLD_ARTICLES = text("LOCK TABLE articles IN SHARE MODE")
 _LOCK_UNBUILT = text(
     "SELECT user_id FROM feed_totals WHERE user_id > :after"

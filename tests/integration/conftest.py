@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from uuid import uuid4
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from tests.api.support import Conduit
 from tests.fakes import TickingClock
 from tests.support import truncate_all
 from tests.use_cases import UseCases, postgres_container
+
+
+@pytest.fixture
+async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
+    """The HTTP API of the PostgreSQL app (emptied before and after), through httpx."""
+    transport = httpx.ASGITransport(app=postgres_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
+        yield Conduit(client)
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ the answer against what the contract says it is.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -23,13 +21,6 @@ from adapters.sqlalchemy.engine import DriverReader, StatementCounter
 from domain.views import ArticleFilter, Page
 from tests.api.support import Conduit
 from tests.integration.support import sql_constant
-
-
-@pytest.fixture
-async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
-    transport = httpx.ASGITransport(app=postgres_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
-        yield Conduit(client)
 
 
 def _queries(engine: AsyncEngine, window: int = 500) -> PostgresArticleQueries:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,13 +19,6 @@ from tests.api.support import Conduit
 from tests.integration.support import sql_constant
 
 BITS = 131072
-
-
-@pytest.fixture
-async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
-    transport = httpx.ASGITransport(app=postgres_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
-        yield Conduit(client)
 
 
 @pytest.fixture

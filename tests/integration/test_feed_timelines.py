@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,13 +23,6 @@ from tests.integration.support import sql_constant
 
 WAIT = 0.3
 """Seconds a racing transaction is given to get past the lock it should wait for."""
-
-
-@pytest.fixture
-async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
-    transport = httpx.ASGITransport(app=postgres_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
-        yield Conduit(client)
 
 
 @pytest.fixture

@@ -6,22 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.postgres.counters import backfill, mismatches
 from tests.api.support import Conduit
 from tests.integration.support import sql_constant
-
-
-@pytest.fixture
-async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
-    transport = httpx.ASGITransport(app=postgres_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
-        yield Conduit(client)
 
 
 @pytest.fixture

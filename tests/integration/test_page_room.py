@@ -6,11 +6,7 @@ page, with new entries in every index of the table."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,13 +24,6 @@ _BLOCKS = {
 }
 FOLLOWERS = 170
 """More readers than a full page of feed totals holds (about 157 rows at 100%)."""
-
-
-@pytest.fixture
-async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
-    transport = httpx.ASGITransport(app=postgres_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
-        yield Conduit(client)
 
 
 async def _blocks(engine: AsyncEngine, table: str) -> dict[str, int]:

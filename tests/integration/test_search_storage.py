@@ -4,11 +4,6 @@ leaves the row when it is too wide."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,13 +12,6 @@ from tests.api.support import Conduit
 
 ARTICLES = 6
 """Bodies of 1-2 KB of the demo seed's prose: rows over the 2 KB TOAST threshold."""
-
-
-@pytest.fixture
-async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
-    transport = httpx.ASGITransport(app=postgres_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
-        yield Conduit(client)
 
 
 async def _toasted_bytes(engine: AsyncEngine) -> int:
