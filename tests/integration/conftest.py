@@ -15,6 +15,7 @@ from adapters.sqlalchemy.engine import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from tests.api.support import Conduit
 from tests.fakes import TickingClock
+from tests.integration.support import sql_constant
 from tests.support import truncate_all
 from tests.use_cases import UseCases, postgres_container
 
@@ -25,6 +26,14 @@ async def api(postgres_app: FastAPI) -> AsyncIterator[Conduit]:
     transport = httpx.ASGITransport(app=postgres_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t/api") as client:
         yield Conduit(client)
+
+
+@pytest.fixture
+async def heavy_from_three(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Readers of three authors or more are heavy: they keep an author filter (migration
+    0018) and so a timeline (0022)."""
+    async with sql_constant(engine, "feed_filter_min", 3):
+        yield
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ unfollow's) only costs a probe. `mismatches()` reports every follow whose bit is
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -19,13 +18,6 @@ from tests.api.support import Conduit
 from tests.integration.support import sql_constant
 
 BITS = 131072
-
-
-@pytest.fixture
-async def filter_from_three(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Readers of three authors or more keep a filter."""
-    async with sql_constant(engine, "feed_filter_min", 3):
-        yield
 
 
 async def _bits(engine: AsyncEngine, reader: str) -> set[int] | None:
@@ -51,7 +43,7 @@ async def _ids(engine: AsyncEngine, *names: str) -> set[int]:
         return {row[0] % BITS for row in rows}
 
 
-@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.usefixtures("heavy_from_three")
 async def test_the_filter_is_built_at_the_threshold_and_set_by_each_follow_after(
     api: Conduit, engine: AsyncEngine
 ) -> None:
@@ -77,7 +69,7 @@ async def test_the_filter_is_built_at_the_threshold_and_set_by_each_follow_after
     assert await mismatches(engine) == []
 
 
-@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.usefixtures("heavy_from_three")
 @pytest.mark.parametrize("cap", [1000, 0], ids=["in-feed-totals", "past-the-cap"])
 async def test_racing_follows_of_one_reader_leave_no_author_out_of_her_filter(
     api: Conduit, engine: AsyncEngine, cap: int
@@ -97,7 +89,7 @@ async def test_racing_follows_of_one_reader_leave_no_author_out_of_her_filter(
     assert await mismatches(engine) == []
 
 
-@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.usefixtures("heavy_from_three")
 async def test_an_unfollow_keeps_the_bit_another_followed_author_shares(
     api: Conduit, engine: AsyncEngine
 ) -> None:
@@ -122,7 +114,7 @@ async def test_an_unfollow_keeps_the_bit_another_followed_author_shares(
     assert await mismatches(engine) == []
 
 
-@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.usefixtures("heavy_from_three")
 async def test_racing_follows_and_unfollows_of_one_reader_leave_her_filter_exact(
     api: Conduit, engine: AsyncEngine
 ) -> None:
@@ -144,7 +136,7 @@ async def test_racing_follows_and_unfollows_of_one_reader_leave_her_filter_exact
     assert await mismatches(engine) == []
 
 
-@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.usefixtures("heavy_from_three")
 @pytest.mark.parametrize(
     ("doctor", "expected"),
     [
@@ -173,7 +165,7 @@ async def test_the_check_reports_a_filter_that_differs_from_its_rebuild(
     assert await mismatches(engine) == expected
 
 
-@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.usefixtures("heavy_from_three")
 async def test_the_backfill_builds_the_missing_filters_while_readers_follow(
     api: Conduit, engine: AsyncEngine
 ) -> None:
@@ -201,7 +193,7 @@ async def test_the_backfill_builds_the_missing_filters_while_readers_follow(
     assert await backfill_feed_filters(engine) == 0, "a second run builds nothing"
 
 
-@pytest.mark.usefixtures("filter_from_three")
+@pytest.mark.usefixtures("heavy_from_three")
 async def test_deletions_of_a_followed_author_and_of_the_reader_leave_the_filters_exact(
     api: Conduit, engine: AsyncEngine
 ) -> None:

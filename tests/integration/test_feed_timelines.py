@@ -10,7 +10,6 @@ wait for the first's lock, and the timeline must come out exact whichever commit
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -23,13 +22,6 @@ from tests.integration.support import sql_constant
 
 WAIT = 0.3
 """Seconds a racing transaction is given to get past the lock it should wait for."""
-
-
-@pytest.fixture
-async def heavy_from_three(engine: AsyncEngine) -> AsyncIterator[None]:
-    """Readers of three authors or more have a filter, and so a timeline."""
-    async with sql_constant(engine, "feed_filter_min", 3):
-        yield
 
 
 async def _timeline(engine: AsyncEngine, reader: str) -> list[str] | None:
